@@ -761,5 +761,5 @@ def load(
         msg = f"{len(quarantine):,} row(s) set aside in data.quarantine: " + ", ".join(
             f"{t} {n:,}" for t, n in quarantine["table"].value_counts().items())
         ds.warnings.append(msg)
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, S.QuarantineWarning, stacklevel=2)
     return ds

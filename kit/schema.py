@@ -33,6 +33,7 @@ __all__ = [
     "ID_COLUMNS",
     "SchemaError",
     "DataQualityError",
+    "QuarantineWarning",
     "Problem",
     "Reps",
     "Customers",
@@ -81,7 +82,7 @@ class Problem:
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:5])
             more = f" and {len(self.rows) - 5} more" if len(self.rows) > 5 else ""
-            rows = f" (rows {shown}{more})"
+            rows = f" (row{'s' if len(self.rows) > 1 else ''} {shown}{more})"
         return f"{where}{col}: {self.message}{rows}"
 
 
@@ -97,6 +98,10 @@ class SchemaError(Exception):
         lines = [f"{head}: {len(self.problems)} problem(s)."]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
+
+
+class QuarantineWarning(UserWarning):
+    """Some rows were set aside in ``data.quarantine`` (the rest loaded)."""
 
 
 class DataQualityError(Exception):

@@ -269,7 +269,7 @@ class BusinessHours:
         days = pd.date_range(first, last, freq="D")
         hol = pd.DatetimeIndex(pd.to_datetime(list(self.holidays))) if self.holidays else pd.DatetimeIndex([])
         extra = pd.DatetimeIndex(pd.to_datetime(list(self.workdays))) if self.workdays else pd.DatetimeIndex([])
-        work = (days.weekday.isin(self.weekdays) & ~days.isin(hol)) | days.isin(extra)
+        work = (days.day_of_week.isin(self.weekdays) & ~days.isin(hol)) | days.isin(extra)
         length = np.where(work, self.end - self.start, 0.0)
         cum = np.concatenate([[0.0], np.cumsum(length)[:-1]])
         return pd.DataFrame({"day": days.date, "is_work": work, "start_h": self.start, "end_h": self.end,

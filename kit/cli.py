@@ -1,0 +1,168 @@
+"""The ``kit`` command: ``kit validate SOURCE``, ``kit kpis``, ``kit sample``.
+
+Errors a user can act on are printed as messages with a non-zero exit status, never as a
+traceback (``--debug`` shows one).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import click
+import pandas as pd
+import yaml
+
+__all__ = ["main"]
+
+EXIT_SCHEMA = 2
+EXIT_QUALITY = 3
+EXIT_USAGE = 4
+
+
+def _defaults() -> dict:
+    path = Path(__file__).resolve().parents[1] / "parameters" / "default.yaml"
+    if path.is_file():
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {}
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _load(source: str, column_map: str | None, instrument: str | None, max_share: float | None,
+          fiscal_start_month: int | None):
+    import kit
+    from kit.schema import DataQualityError, SchemaError
+    from kit.survey import InstrumentError
+
+    d = _defaults()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return kit.load(
+                source, column_map=column_map, instrument=instrument,
+                max_quarantine_share=d.get("max_quarantine_share", 0.05) if max_share is None else max_share,
+                fiscal_start_month=d.get("fiscal_start_month", 1) if fiscal_start_month is None else fiscal_start_month,
+            )
+    except SchemaError as exc:
+        _fail(str(exc), EXIT_SCHEMA)
+    except DataQualityError as exc:
+        _fail(str(exc), EXIT_QUALITY)
+    except (InstrumentError, ValueError) as exc:
+        _fail(f"kit: {exc}", EXIT_USAGE)
+
+
+_source_options = [
+    click.option("--column-map", type=click.Path(exists=True, dir_okay=False), default=None,
+                 help="YAML file mapping your export's headers to the kit's columns."),
+    click.option("--instrument", type=click.Path(exists=True, dir_okay=False), default=None,
+                 help="Survey instrument YAML (default: the source's instrument.yaml, else parameters/instrument.yaml)."),
+    click.option("--max-quarantine-share", type=click.FloatRange(0, 1), default=None,
+                 help="Stop when more than this share of a table's rows is set aside (default 0.05)."),
+    click.option("--fiscal-start-month", type=click.IntRange(1, 12), default=None,
+                 help="First month of the fiscal year (default 1: calendar quarters)."),
+]
+
+
+def _with_source_options(f):
+    for opt in reversed(_source_options):
+        f = opt(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Sales KPIs x customer satisfaction: validate data, compute KPIs, write reports."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("source")
+@_with_source_options
+@click.option("--quarantine-out", type=click.Path(dir_okay=False), default=None,
+              help="Write the rows set aside, with the reason per row, to this CSV file.")
+def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_start_month, quarantine_out) -> None:
+    """Check SOURCE (a folder, DuckDB file or database URL) against the data contract.
+
+    Exit status 0 when it can be used (rows set aside are listed), 2 for schema problems,
+    3 when too many rows are bad.
+    """
+    data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
+    quarters = data.quarters()
+    click.echo(f"{source}: usable. Quarters {quarters[0]} to {quarters[-1]}." if quarters else f"{source}: usable.")
+    click.echo(data.summary().to_string(formatters={"share_quarantined": "{:.1%}".format}))
+    q = data.quarantine
+    if len(q):
+        click.echo(f"\n{len(q):,} row(s) set aside (the rest load):")
+        counts = q.groupby(["table", "reason"]).size().sort_values(ascending=False).head(20)
+        for (table, reason), n in counts.items():
+            example = q[(q["table"] == table) & (q["reason"] == reason)].iloc[0]
+            click.echo(f"  - {table}: {reason} ({n:,} rows, e.g. row {example['row']}, id {example['id']})")
+        if quarantine_out:
+            q.to_csv(quarantine_out, index=False, encoding="utf-8-sig")
+            click.echo(f"Written to {quarantine_out}.")
+    else:
+        click.echo("No row set aside.")
+
+
+@cli.command()
+@click.option("--source", default=None, help="Data source (default: parameters/default.yaml's source).")
+@click.option("--quarter", default="latest", show_default=True, help="A quarter (2026Q3), a range or 'latest'.")
+@_with_source_options
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Also write the table to CSV.")
+def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_start_month, csv_out) -> None:
+    """Print every KPI per rep for a quarter, with the count behind each value."""
+    import kit
+
+    d = _defaults()
+    source = source or d.get("source", "data/samples")
+    data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
+    try:
+        table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
+    except ValueError as exc:
+        _fail(f"kit: {exc}", EXIT_USAGE)
+    names = [c for c in table.columns if not c.startswith("n_")]
+    shown = table[names].copy()
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:,.2f}".format):
+        click.echo(f"KPIs for {quarter if quarter != 'latest' else data.latest_quarter()} from {source} "
+                   f"({len(table)} rows; counts in the n_ columns of --csv):")
+        click.echo(shown.T.to_string())
+    if csv_out:
+        table.to_csv(csv_out, encoding="utf-8-sig")
+        click.echo(f"Written to {csv_out}.")
+
+
+@cli.command()
+@click.option("--out", default="data/samples", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write the sample data into.")
+@click.option("--seed", default=2026, show_default=True, type=int)
+def sample(out: str, seed: int) -> None:
+    """Regenerate the bundled synthetic sample data (deterministic)."""
+    from kit import sample as s
+
+    s.write_sample(out, seed=seed)
+    click.echo(f"Sample data written to {out}.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``kit`` command."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="kit", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # an unexpected failure: one line, unless --debug
+        if debug:
+            raise
+        click.echo(f"kit: unexpected error: {type(exc).__name__}: {exc}\nRun again with --debug for details.", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

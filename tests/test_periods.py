@@ -1,0 +1,52 @@
+"""Quarters: parsing, ranges, previous/next and fiscal years."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kit.periods import PeriodError, Quarter, parse_quarters, quarter_labels, quarter_of, quarter_range
+
+
+def test_parse_and_bounds():
+    q = Quarter.parse("2026Q3")
+    assert (q.year, q.number) == (2026, 3)
+    assert q.start == pd.Timestamp("2026-07-01") and q.end == pd.Timestamp("2026-10-01")
+    assert Quarter.parse("2026-q3") == q == Quarter.parse(" 2026 Q3 ")
+    assert str(q.next()) == "2026Q4" and str(q.next(2)) == "2027Q1"
+    assert str(q.previous(3)) == "2025Q4"
+    assert q.contains("2026-09-30 23:59:59") and not q.contains("2026-10-01")
+
+
+def test_ranges_and_lists():
+    assert [str(x) for x in quarter_range("2025Q4:2026Q3")] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    assert [str(x) for x in parse_quarters("2026Q1,2025Q1:2025Q2,2026Q1")] == ["2025Q1", "2025Q2", "2026Q1"]
+    assert [str(x) for x in parse_quarters(["2026Q2", "2026Q1"])] == ["2026Q1", "2026Q2"]
+
+
+def test_fiscal_year_starting_in_april():
+    q = Quarter.parse("2026Q1", fiscal_start_month=4)
+    assert q.start == pd.Timestamp("2026-04-01") and q.end == pd.Timestamp("2026-07-01")
+    assert Quarter.parse("2026Q4", fiscal_start_month=4).start == pd.Timestamp("2027-01-01")
+    assert quarter_of("2027-03-31", fiscal_start_month=4) == Quarter(2026, 4, 4)
+    assert quarter_of("2026-03-31", fiscal_start_month=4) == Quarter(2025, 4, 4)
+    s = pd.Series(pd.to_datetime(["2026-04-01", "2026-12-31", None]))
+    assert list(quarter_labels(s, 4).fillna("-")) == ["2026Q1", "2026Q3", "-"]
+    assert list(quarter_labels(s).fillna("-")) == ["2026Q2", "2026Q4", "-"]
+
+
+@pytest.mark.parametrize("bad", ["2026Q5", "Q3 2026", "2026", "", "26Q1"])
+def test_bad_quarters_are_explained(bad):
+    with pytest.raises(PeriodError, match="2026Q3"):
+        Quarter.parse(bad)
+
+
+def test_bad_ranges_and_fiscal_months():
+    with pytest.raises(PeriodError, match="ends .* before it starts"):
+        quarter_range("2026Q3:2026Q1")
+    with pytest.raises(PeriodError, match="FIRST:LAST"):
+        quarter_range("2026Q1-2026Q3")
+    with pytest.raises(PeriodError, match="fiscal_start_month"):
+        Quarter.parse("2026Q1", fiscal_start_month=13)
+    with pytest.raises(PeriodError):
+        parse_quarters(5)
