@@ -192,7 +192,7 @@ def _mean_of_answered(t: "ir.Table", items: list[Item], instrument: Instrument, 
         if item.reverse:
             col = instrument.scale_min + instrument.scale_max - col
         val = col.fill_null(0.0)
-        cnt = col.notnull().cast("int64")
+        cnt = ibis.ifelse(col.notnull(), 1, 0)
         total = val if total is None else total + val
         count = cnt if count is None else count + cnt
     return ibis.ifelse(count >= min_answered, total / count.cast("float64"), ibis.null("float64"))

@@ -172,7 +172,7 @@ def test_rows_balance_under_random_corruption(tmp_path):
         ("deals", "stage", ["gone"]),
         ("customers", "owner_rep_id", ["R6"]),
     ]
-    for trial in range(12):
+    for trial in range(8):
         tables = _copy()
         for _ in range(rng.randint(1, 6)):
             table, column, values = rng.choice(corruptions)
