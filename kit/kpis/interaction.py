@@ -15,7 +15,7 @@ __all__ = [
 ]
 
 
-@kpi(id="csat_mean", seed="2.1", dimension="overall", direction="+", unit="score", min_n=10,
+@kpi(id="csat_mean", seed="2.1", dimension="overall", direction="+", unit="score", min_n=10, survey=True,
      name={"zh": "客户满意度均分", "en": "Mean CSAT"})
 def csat_mean(t: Tables) -> Aggregate:
     """Mean overall CSAT (1-5) of the responses credited to the rep in the quarter."""
@@ -23,7 +23,7 @@ def csat_mean(t: Tables) -> Aggregate:
     return Aggregate(s, s.csat.cast("float64").mean(), s.csat.count())
 
 
-@kpi(id="csat_top2_rate", seed="2.1", dimension="overall", direction="+", unit="share", min_n=10,
+@kpi(id="csat_top2_rate", seed="2.1", dimension="overall", direction="+", unit="share", min_n=10, survey=True,
      name={"zh": "满意率(4-5分占比)", "en": "CSAT top-2 rate"})
 def csat_top2_rate(t: Tables) -> Aggregate:
     """Share of responses with CSAT 4 or 5 (the usual good / (good + bad) score on 1-5)."""
@@ -31,7 +31,7 @@ def csat_top2_rate(t: Tables) -> Aggregate:
     return Aggregate(s, rate(s.csat >= 4), s.csat.count())
 
 
-@kpi(id="nps", seed="2.1", dimension="overall", direction="+", unit="points", min_n=10,
+@kpi(id="nps", seed="2.1", dimension="overall", direction="+", unit="points", min_n=10, survey=True,
      name={"zh": "净推荐值", "en": "Net Promoter Score"})
 def nps(t: Tables) -> Aggregate:
     """% promoters (9-10) minus % detractors (0-6), on the responses with an NPS answer."""
@@ -83,7 +83,7 @@ def reopen_rate(t: Tables) -> Aggregate:
 
 
 @kpi(id="needs_understood_score", seed="2.3", dimension="communication", direction="+", unit="score",
-     min_n=10, name={"zh": "需求理解得分", "en": "Needs understood score"})
+     min_n=10, survey=True, name={"zh": "需求理解得分", "en": "Needs understood score"})
 def needs_understood_score(t: Tables) -> Aggregate:
     """Mean of the survey item(s) tagged ``needs_understood``, over the responses that answered them."""
     s = t.surveys

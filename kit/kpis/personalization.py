@@ -20,7 +20,7 @@ def needs_analysis_success_rate(t: Tables) -> Aggregate:
     return Aggregate(d, rate(d.stage == "won", where=usable), d.deal_id.count(where=usable))
 
 
-@kpi(id="personalized_proposals", seed="4.2", dimension="personalization", direction="+", unit="count",
+@kpi(id="personalized_proposals", min_n=1, seed="4.2", dimension="personalization", direction="+", unit="count",
      fill_zero=True, volume=True, counterpart="personalized_acceptance_rate",
      name={"zh": "个性化方案数量", "en": "Personalized proposals"})
 def personalized_proposals(t: Tables) -> Aggregate:

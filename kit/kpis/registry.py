@@ -72,6 +72,7 @@ class KPI:
     fill_zero: bool = False
     volume: bool = False
     counterpart: str | None = None
+    survey: bool = False
     description: str = ""
     module: str = ""
 
@@ -104,6 +105,7 @@ def kpi(
     fill_zero: bool = False,
     volume: bool = False,
     counterpart: str | None = None,
+    survey: bool = False,
     replace: bool | None = None,
 ) -> Callable:
     """Register a KPI definition (a decorator).
@@ -129,6 +131,9 @@ def kpi(
         A count or sum: 0 (not missing) when there is nothing to count.
     volume, counterpart : bool, str
         A volume KPI and the quality KPI it should move with (for the gaming check).
+    survey : bool
+        Computed from survey answers: its validity is judged against overall CSAT (against
+        its own dimension it would be a part-whole correlation).
     replace : bool, optional
         Replace an existing KPI of that id. By default a KPI defined again in the same
         module (a notebook cell run twice) replaces the old one; a built-in one is kept
@@ -154,7 +159,7 @@ def kpi(
                 )
         _REGISTRY[id] = KPI(
             id=id, func=func, name=dict(name), seed=str(seed), dimension=dimension, direction=direction,
-            unit=unit, min_n=min_n, fill_zero=fill_zero, volume=volume, counterpart=counterpart,
+            unit=unit, min_n=min_n, fill_zero=fill_zero, volume=volume, counterpart=counterpart, survey=survey,
             description=inspect.cleandoc(func.__doc__ or ""), module=module,
         )
         return func
@@ -189,12 +194,12 @@ def catalog() -> pd.DataFrame:
     -------
     DataFrame
         Indexed by KPI id: ``name_zh, name_en, seed, dimension, direction, unit, min_n,
-        volume, counterpart, description``.
+        volume, counterpart, survey, description``.
     """
     rows = [
         {"id": k.id, "name_zh": k.name["zh"], "name_en": k.name["en"], "seed": k.seed, "dimension": k.dimension,
          "direction": k.direction, "unit": k.unit, "min_n": k.min_n, "volume": k.volume,
-         "counterpart": k.counterpart, "description": k.description.split("\n\n")[0].replace("\n", " ")}
+         "counterpart": k.counterpart, "survey": k.survey, "description": k.description.split("\n\n")[0].replace("\n", " ")}
         for k in _REGISTRY.values()
     ]
     return pd.DataFrame(rows).set_index("id")

@@ -7,7 +7,7 @@ from kit.kpis.registry import Aggregate, Tables, kpi, rate
 __all__ = ["revenue_won", "quota_attainment", "win_rate"]
 
 
-@kpi(id="revenue_won", seed="concl.", dimension="sales", direction="+", unit="amount", fill_zero=True,
+@kpi(id="revenue_won", min_n=1, seed="concl.", dimension="sales", direction="+", unit="amount", fill_zero=True,
      name={"zh": "赢单金额", "en": "Revenue won"})
 def revenue_won(t: Tables) -> Aggregate:
     """Sum of the amounts of deals won in the quarter (by ``closed_at``); ``n`` is the deals won."""
@@ -16,7 +16,7 @@ def revenue_won(t: Tables) -> Aggregate:
     return Aggregate(d, d.amount.sum(where=won).fill_null(0.0), d.deal_id.count(where=won))
 
 
-@kpi(id="quota_attainment", seed="concl.", dimension="sales", direction="+", unit="ratio",
+@kpi(id="quota_attainment", min_n=1, seed="concl.", dimension="sales", direction="+", unit="ratio",
      name={"zh": "配额完成率", "en": "Quota attainment"})
 def quota_attainment(t: Tables):
     """``revenue_won`` / quota, where a quota is given for the rep and quarter; ``n`` is the deals won."""

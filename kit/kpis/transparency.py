@@ -11,7 +11,7 @@ from kit.kpis.registry import Aggregate, Tables, kpi, rate
 __all__ = ["transparency_score", "first_response_hours_median", "callback_within_24h_rate"]
 
 
-@kpi(id="transparency_score", seed="3.1", dimension="transparency", direction="+", unit="score", min_n=10,
+@kpi(id="transparency_score", seed="3.1", dimension="transparency", direction="+", unit="score", min_n=10, survey=True,
      name={"zh": "流程透明度得分", "en": "Transparency score"})
 def transparency_score(t: Tables) -> Aggregate:
     """Mean transparency-dimension score of the rep's responses (those with a score)."""
