@@ -1,0 +1,227 @@
+"""Satisfaction dimensions: reliability, key drivers, importance x performance, rep-level measurement."""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from kit import stats
+from kit.analysis import _common as common
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kit.io import Dataset
+
+__all__ = ["reliability", "drivers", "rep_reliability", "dimension_trends", "QUADRANTS"]
+
+QUADRANTS = ("fix first", "keep up", "maintain", "low priority")
+
+
+def reliability(data: "Dataset", quarter: str | None = None, *, threshold: float = 0.7,
+                ci: float = 0.95) -> pd.DataFrame:
+    """Cronbach's alpha of each dimension of the instrument for a quarter's responses.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by dimension: ``items``, ``n`` (respondents used), ``alpha``, ``ci_low``,
+        ``ci_high``, ``flag`` (True when alpha is below ``threshold``). ``attrs["items"]``: one
+        row per item with ``dimension, item, reverse, alpha_if_deleted, item_total`` (corrected
+        item-total correlation); ``attrs["missing"]``: how missing answers were handled.
+
+    Notes
+    -----
+    Items are reflected first (reverse-keyed items). With two items per dimension, alpha equals
+    the Spearman-Brown corrected inter-item correlation and alpha-if-deleted is undefined (NaN).
+    Checked through :func:`kit.stats.cronbach_alpha` (tests against R psych and pingouin).
+    """
+    q = common.one_quarter(data, quarter)
+    from kit.survey import dimension_scores
+
+    answers = dimension_scores(data, [str(q)], items=True)
+    inst = data.instrument
+    rows, items = [], []
+    missing = ""
+    for dim in inst.dimensions:
+        cols = [i.column for i in inst.items_of(dim)]
+        res = stats.cronbach_alpha(answers[cols].astype(float), ci=ci)
+        missing = res.missing
+        rows.append({"dimension": dim, "items": len(cols), "n": res.n, "alpha": res.alpha,
+                     "ci_low": res.ci[0], "ci_high": res.ci[1], "flag": bool(res.alpha < threshold)})
+        for it in inst.items_of(dim):
+            items.append({"dimension": dim, "item": it.column, "reverse": it.reverse,
+                          "alpha_if_deleted": float(res.alpha_if_deleted.get(it.column, np.nan)),
+                          "item_total": float(res.item_total.get(it.column, np.nan))})
+    out = pd.DataFrame(rows).set_index("dimension")
+    out.attrs.update({"quarter": str(q), "items": pd.DataFrame(items), "missing": missing, "threshold": threshold})
+    return out
+
+
+def _ordinal_check(df: pd.DataFrame, outcome: str, dims: list[str]) -> dict:
+    """Ordered logit of the outcome on standardized dimension scores (statsmodels OrderedModel)."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    sub = df[[outcome, *dims]].dropna()
+    x = (sub[dims] - sub[dims].mean()) / sub[dims].std(ddof=0)
+    y = sub[outcome].astype(int)
+    if y.nunique() < 3 or len(sub) < 10 * len(dims):
+        return {"coef": pd.Series(np.nan, index=dims), "agrees": None, "note": "too few responses"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = OrderedModel(y.to_numpy(), x.to_numpy(), distr="logit").fit(method="bfgs", disp=False, maxiter=500)
+    coef = pd.Series(np.asarray(fit.params)[: len(dims)], index=dims)
+    return {"coef": coef, "pvalues": pd.Series(np.asarray(fit.pvalues)[: len(dims)], index=dims)}
+
+
+def drivers(
+    data: "Dataset",
+    quarter: str | None = None,
+    *,
+    outcome: str = "csat",
+    method: str = "shapley",
+    n_boot: int = 1000,
+    seed: int = 0,
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Which satisfaction dimensions drive overall satisfaction, and where performance lags.
+
+    Key driver analysis on the quarter's responses: the outcome (overall CSAT, or ``nps``)
+    regressed on the dimension scores; relative importance as the exact Shapley (LMG)
+    decomposition of R² (or Johnson's relative weights) with bootstrap intervals; an
+    ordered logit as a robustness check; and each dimension's performance.
+
+    Parameters
+    ----------
+    data : kit.Dataset
+    quarter : str, optional
+        Default: the latest quarter.
+    outcome : {'csat', 'nps'}
+    method : {'shapley', 'relative_weights'}
+    n_boot, seed, ci
+        Bootstrap resamples (fixed seed: the same intervals on every run) and interval level.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by dimension: ``importance`` (share of R²), ``ci_low``, ``ci_high``, ``rank``,
+        ``rank_ci_low``, ``rank_ci_high``, ``raw`` (part of R²), ``beta`` (standardized
+        coefficient), ``ordinal_coef`` (ordered-logit coefficient per SD), ``performance``
+        (mean score), ``top2`` (share of responses scoring 4 or more on the dimension's
+        scale), ``change`` (performance minus the previous quarter's), ``quadrant`` in
+        {fix first, keep up, maintain, low priority}, ``priority`` (importance times the
+        performance gap, in [0, 1], for the weight recommendation).
+        ``attrs``: ``r2``, ``n``, ``quarter``, ``differences`` (bootstrap pairwise
+        differences of shares), ``ordinal_agrees`` (bool), ``ordinal_note`` (a sentence).
+
+    Notes
+    -----
+    Quadrants as in the key-driver charts of customer-experience tools: importance above the
+    mean share (1 / number of dimensions) is "high", performance above the mean of the
+    dimensions' performance is "high"; high importance with low performance is "fix first".
+    """
+    if outcome not in {"csat", "nps"}:
+        raise ValueError(f"outcome must be 'csat' or 'nps'; got {outcome!r}.")
+    q = common.one_quarter(data, quarter)
+    dims = data.instrument.dimensions
+    prev = q.previous()
+    quarters = [prev, q] if common.has_quarter(data, prev) else [q]
+    sc = common.scores(data, quarters)
+    now = sc[sc["quarter"] == str(q)].copy()
+    for c in [outcome, *dims]:
+        now[c] = pd.to_numeric(now[c], errors="coerce").astype(float)
+    ri = stats.relative_importance(now, outcome, dims, method=method, n_boot=n_boot, seed=seed, ci=ci)
+    out = ri[["importance", "ci_low", "ci_high", "rank", "rank_ci_low", "rank_ci_high", "raw", "beta"]].copy()
+    ordinal = _ordinal_check(now, outcome, dims)
+    out["ordinal_coef"] = ordinal["coef"]
+    perf = now[dims].mean()
+    hi = data.instrument.scale_max
+    lo = data.instrument.scale_min
+    top_cut = lo + (hi - lo) * 0.75  # 4 on a 1-5 scale
+    out["performance"] = perf
+    out["top2"] = (now[dims] >= top_cut).sum() / now[dims].notna().sum()
+    if len(quarters) == 2:
+        before = sc[sc["quarter"] == str(prev)][dims].apply(pd.to_numeric, errors="coerce").mean()
+        out["change"] = perf - before
+    else:
+        out["change"] = np.nan
+    high_imp = out["importance"] > 1.0 / len(dims)
+    high_perf = out["performance"] > out["performance"].mean()
+    out["quadrant"] = np.select([high_imp & ~high_perf, high_imp & high_perf, ~high_imp & high_perf],
+                                ["fix first", "keep up", "maintain"], "low priority")
+    gap = (hi - out["performance"]) / (hi - lo)
+    pr = out["importance"] * gap
+    out["priority"] = pr / pr.max() if pr.max() > 0 else pr
+    agrees = None
+    note = ordinal.get("note", "")
+    if ordinal["coef"].notna().all():
+        rho = pd.Series(out["beta"]).rank().corr(ordinal["coef"].rank(), method="spearman")
+        agrees = bool(ordinal["coef"].idxmax() == out["importance"].idxmax() and rho >= 0.5)
+        top_ord = ordinal["coef"].idxmax()
+        note = (f"The ordered logit agrees: its strongest dimension is {top_ord} as well "
+                f"(rank correlation with the linear coefficients {rho:.2f})." if agrees else
+                f"The ordered logit disagrees: its strongest dimension is {top_ord}, not "
+                f"{out['importance'].idxmax()} (rank correlation {rho:.2f}); read the ranking with care.")
+    out.attrs.update({"r2": ri.attrs.get("r2"), "n": ri.attrs.get("n"), "quarter": str(q),
+                      "differences": ri.attrs.get("differences"), "ordinal_agrees": agrees,
+                      "ordinal_note": note, "method": method, "n_boot": n_boot, "seed": seed})
+    out.index.name = "dimension"
+    return out
+
+
+def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
+                    ) -> pd.DataFrame:
+    """How well a rep's survey score is measured: ICC(1), reliability at the median n, n needed.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by score (``csat`` and each dimension): ``icc``, ``reps``, ``median_n``
+        (responses per rep), ``reliability_at_median`` (Spearman-Brown), ``reps_reliable``
+        (reps whose own n reaches 0.7), and ``n_for_<target>`` per target reliability.
+
+    Notes
+    -----
+    A rep-level ICC of about 0.05 needs 50-80 responses per rep for a reliability of 0.8
+    (Nelson et al. 2004); this table says how many the user's own reps need.
+    """
+    q = common.one_quarter(data, quarter)
+    sc = common.scores(data, [q])
+    rows = []
+    for col in ["csat", *data.instrument.dimensions]:
+        d = pd.DataFrame({"rep_id": sc["rep_id"].astype(str),
+                          "v": pd.to_numeric(sc[col], errors="coerce").astype(float)}).dropna()
+        counts = d.groupby("rep_id").size()
+        icc = stats.icc1(d, "rep_id", "v") if counts.size >= 2 else np.nan
+        med = float(counts.median()) if len(counts) else np.nan
+        row = {"score": col, "icc": icc, "reps": int(counts.size), "median_n": med,
+               "reliability_at_median": float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0,
+               "reps_reliable": int((stats.rep_mean_reliability(icc, counts.to_numpy(dtype=float)) >= 0.7).sum())
+               if icc > 0 else 0}
+        for t in targets:
+            row[f"n_for_{t:g}"] = float(np.ceil(stats.responses_needed(icc, t))) if icc > 0 else np.inf
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("score")
+    out.attrs["quarter"] = str(q)
+    return out
+
+
+def dimension_trends(data: "Dataset", quarters: str = "all") -> pd.DataFrame:
+    """Mean CSAT and dimension scores per quarter (for trend charts).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by quarter: ``n`` responses, ``csat``, then one column per dimension.
+    """
+    qs = data.quarters_for(quarters)
+    sc = common.scores(data, qs)
+    dims = data.instrument.dimensions
+    num = sc[["quarter", "csat", *dims]].copy()
+    for c in ["csat", *dims]:
+        num[c] = pd.to_numeric(num[c], errors="coerce").astype(float)
+    g = num.groupby("quarter")
+    out = g[["csat", *dims]].mean()
+    out.insert(0, "n", g.size())
+    return out
