@@ -32,9 +32,10 @@ class ValidityThresholds:
     min_reps : int
         And at least this many reps (default 10).
     reliability_valid, reliability_min : float
-        A KPI related to satisfaction is "valid" when a rep's quarterly value has a split-half
-        reliability of at least ``reliability_min`` (0.5), else "weak" (related, but too noisy
-        to rank reps on one quarter). For the survey scores that are satisfaction itself (CSAT,
+        A KPI is "valid" when it correlates with its target satisfaction over the window
+        (Benjamini-Hochberg controlled) and a rep's quarterly value has a reliability of at
+        least ``reliability_min`` (0.5); "weak" when it is related but too noisy to rank reps
+        on one quarter, or when only its predictive correlation holds. For the survey scores that are satisfaction itself (CSAT,
         NPS), the verdict is their reliability: "valid" from ``reliability_valid`` (0.7, the
         usual bar for comparing groups), "weak" from ``reliability_min``. The reason says
         "reliable" from 0.7 and "moderately reliable" from 0.5.
@@ -43,8 +44,9 @@ class ValidityThresholds:
     redundant_r : float
         Two KPIs correlating at least this much are reported as overlapping (0.8).
     gaming_rise, gaming_drop : float
-        Gaming flag: a volume KPI up by at least ``gaming_rise`` (relative, 0.25) over the
-        window while its quality counterpart falls by at least ``gaming_drop`` (0.10).
+        Gaming flag: a volume KPI up by at least ``gaming_rise`` (relative, 0.25) from the
+        earlier to the later half of the window while its quality counterpart falls by at
+        least ``gaming_drop`` (0.10, e.g. ten points of a rate).
     """
 
     min_coverage: float = 0.5
@@ -131,8 +133,10 @@ def kpi_validity(
           computed from the survey and for sales KPIs);
         - ``reps``, ``reps_covered``, ``coverage``: reps, reps with n >= min_n this quarter;
           ``min_n`` the count used;
-        - ``reliability``: split-half reliability of a rep's quarterly value (customers
-          split in two halves, Spearman-Brown corrected);
+        - ``reliability``, ``reliability_method``: the reliability of a rep's quarterly value:
+          for the survey scores, ICC(1) across reps stepped up to the median n by
+          Spearman-Brown; for the others, split-half (customers split in two halves,
+          Spearman-Brown corrected);
         - ``stability``, ``stability_n``: rank correlation of the rep values with the
           previous quarter's;
         - ``r_target, r_target_ci_low, r_target_ci_high, p_target, q_target, n_target``: rank
@@ -169,7 +173,9 @@ def kpi_validity(
     quarters = sorted({*win, *([prev] if C.has_quarter(data, prev) else [])})
     values = C.kpi_table(data, quarters, settings, ids)
     dims = data.instrument.dimensions
-    scored = C.scores(data, quarters)
+    from kit.survey import dimension_scores
+
+    scored = dimension_scores(data, [str(x) for x in quarters], items=True)
     by_q = C.rep_means(scored, dims, by_quarter=True)
     in_win = scored[scored["quarter"].isin([str(x) for x in win])]
     need = {k: (min_n if min_n is not None else m.min_n) for k, m in metas.items()}
@@ -193,13 +199,19 @@ def kpi_validity(
         row: dict[str, Any] = {"id": k, "dimension": m.dimension, "direction": m.direction, "target": target,
                                "reps": len(reps), "reps_covered": covered,
                                "coverage": covered / len(reps) if len(reps) else np.nan}
-        # reliability: split halves of the customers
-        a, b = halves[0], halves[1]
-        half_min = max(2, math.ceil(kn / 2))
-        ok = (a[f"n_{k}"] >= half_min) & (b[f"n_{k}"] >= half_min)
-        r_half = _corr(a.loc[ok, k], b.loc[ok, k])
-        row["reliability"] = (stats.spearman_brown(max(r_half.r, 0.0), 2) if r_half is not None else np.nan)
-        row["reliability_n"] = 0 if r_half is None else r_half.n
+        # reliability: ICC-based for the built-in survey scores, else split halves of the customers
+        per_response = _survey_values(k, scored[scored["quarter"] == str(q)], data)
+        if per_response is not None:
+            row["reliability"], row["reliability_n"] = _icc_reliability(per_response, kn)
+            row["reliability_method"] = "ICC(1), Spearman-Brown at the median n"
+        else:
+            a, b = halves[0], halves[1]
+            half_min = max(2, math.ceil(kn / 2))
+            ok = (a[f"n_{k}"] >= half_min) & (b[f"n_{k}"] >= half_min)
+            r_half = _corr(a.loc[ok, k], b.loc[ok, k])
+            row["reliability"] = (stats.spearman_brown(max(r_half.r, 0.0), 2) if r_half is not None else np.nan)
+            row["reliability_n"] = 0 if r_half is None else r_half.n
+            row["reliability_method"] = "split-half over customers, Spearman-Brown"
         # stability
         if prev in quarters:
             before = values.xs(str(prev), level="quarter")
@@ -241,6 +253,36 @@ def kpi_validity(
     return out
 
 
+def _survey_values(kpi_id: str, scored: pd.DataFrame, data: "Dataset") -> pd.DataFrame | None:
+    """Per-response values of a built-in survey KPI (rep_id, v), or None for other KPIs."""
+    csat = pd.to_numeric(scored["csat"], errors="coerce").astype(float)
+    nps = pd.to_numeric(scored["nps"], errors="coerce").astype(float)
+    if kpi_id == "csat_mean":
+        v = csat
+    elif kpi_id == "csat_top2_rate":
+        v = (csat >= 4).astype(float).where(csat.notna())
+    elif kpi_id == "nps":
+        v = pd.Series(np.select([nps >= 9, nps <= 6], [100.0, -100.0], 0.0), index=scored.index).where(nps.notna())
+    elif kpi_id == "needs_understood_score" and data.instrument.tagged("needs_understood"):
+        v = scored[[i.column for i in data.instrument.tagged("needs_understood")]].astype(float).mean(axis=1)
+    elif kpi_id == "transparency_score" and "transparency" in scored:
+        v = pd.to_numeric(scored["transparency"], errors="coerce").astype(float)
+    else:
+        return None
+    return pd.DataFrame({"rep_id": scored["rep_id"].astype(str), "v": v}).dropna()
+
+
+def _icc_reliability(rows: pd.DataFrame, min_n: int) -> tuple[float, int]:
+    counts = rows.groupby("rep_id").size()
+    if counts.size < 3:
+        return np.nan, int(counts.size)
+    icc = stats.icc1(rows, "rep_id", "v")
+    covered = counts[counts >= min_n]
+    med = float(covered.median()) if len(covered) else float(counts.median())
+    rel = float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0
+    return rel, int(counts.size)
+
+
 def _redundancy(out: pd.DataFrame, pooled: dict, sign: dict, th: ValidityThresholds) -> None:
     wide = pd.DataFrame({k: v["value"] * sign[k] for k, v in pooled.items()})
     corr = wide.corr(method="spearman", min_periods=8)
@@ -268,22 +310,34 @@ def _redundancy(out: pd.DataFrame, pooled: dict, sign: dict, th: ValidityThresho
 
 def _gaming(out: pd.DataFrame, values: pd.DataFrame, win: list, metas: dict, need: dict,
             th: ValidityThresholds) -> None:
+    """Flag reps whose volume KPI rose while its quality counterpart fell.
+
+    The window is cut in two halves (earlier, later quarters); per rep, the volume is the mean
+    of its quarterly values in each half and the counterpart is pooled over each half
+    (n-weighted), so that small quarters count less.
+    """
     out["gaming"] = False
     out["gaming_reps"] = [[] for _ in range(len(out))]
     if len(win) < 2:
         return
-    first, last = str(win[0]), str(win[-1])
+    early = [str(x) for x in win[: len(win) // 2]]
+    late = [str(x) for x in win[len(win) // 2:]]
+    quarters = values.index.get_level_values("quarter")
     for k, m in metas.items():
         if not (m.volume and m.counterpart and m.counterpart in values.columns):
             continue
         c = m.counterpart
-        a = values.xs(first, level="quarter")
-        b = values.xs(last, level="quarter")
-        ok = (a[f"n_{c}"] >= need.get(c, 5)) & (b[f"n_{c}"] >= need.get(c, 5)) & (a[k] > 0)
-        rise = (b[k] - a[k]) / a[k].where(a[k] > 0)
+        halves = []
+        for part in (early, late):
+            v = values[quarters.isin(part)]
+            vol = v[k].groupby(level="rep_id").mean()
+            qual = C.pooled(v, c, need.get(c, 5))
+            halves.append((vol, qual))
+        (vol_a, qual_a), (vol_b, qual_b) = halves
+        rise = (vol_b - vol_a) / vol_a.where(vol_a > 0)
         sign = 1.0 if metas.get(c) is None or metas[c].direction == "+" else -1.0
-        drop = (a[c] - b[c]) * sign
-        flagged = sorted(rise[ok & (rise >= th.gaming_rise) & (drop >= th.gaming_drop)].index)
+        drop = ((qual_a["value"] - qual_b["value"]) * sign).reindex(rise.index)
+        flagged = sorted(rise[(rise >= th.gaming_rise) & (drop >= th.gaming_drop)].index)
         out.at[k, "gaming_reps"] = list(flagged)
         out.at[k, "gaming"] = bool(flagged)
 
@@ -311,7 +365,8 @@ def _verdict(row: pd.Series, m: Any, th: ValidityThresholds, min_n: int, lang: s
         verdict = "not valid"
         parts.append(T.say("wrong_way", lang, target=target_words, r=T.num(r), lo=T.num(lo), hi=T.num(hi)))
     elif sig_pos:
-        verdict = "valid" if rel >= th.reliability_min else "weak"
+        conv = qv <= th.fdr and r > 0
+        verdict = "valid" if (conv and rel >= th.reliability_min) else "weak"
         if qv <= th.fdr and r > 0:
             parts.append(T.say("relation", lang, target=target_words, r=T.num(r), lo=T.num(lo), hi=T.num(hi),
                                q=T.pval(qv)))

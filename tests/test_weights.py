@@ -1,0 +1,71 @@
+"""Weights: checks, rounding, and the invariants of the recommendation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kit
+from kit.analysis import check_weights, round_to_total
+from tests.datasets import sample  # noqa: F401  (fixture)
+
+
+def test_check_weights_names_the_problem():
+    with pytest.raises(ValueError, match="'revenue' is not a KPI id"):
+        check_weights({"revenue": 100})
+    with pytest.raises(ValueError, match="sum to 100; they sum to 90"):
+        check_weights({"revenue_won": 90})
+    with pytest.raises(ValueError, match="weights.nps must be a number >= 0"):
+        check_weights({"revenue_won": 110, "nps": -10})
+    assert check_weights({"revenue_won": 60, "csat_mean": 40.004}) == {"revenue_won": 60.0, "csat_mean": 40.004}
+
+
+@given(st.lists(st.floats(min_value=0, max_value=60, allow_nan=False), min_size=2, max_size=20))
+def test_round_to_total_sums_to_100_and_stays_close(raw):
+    if sum(raw) <= 0:
+        return
+    values = {f"k{i}": v for i, v in enumerate(raw)}
+    out = round_to_total(values)
+    assert sum(out.values()) == 100
+    scaled = np.array(raw) * 100 / sum(raw)
+    assert all(abs(out[f"k{i}"] - s) < 1 for i, s in enumerate(scaled))
+    assert all(out[f"k{i}"] == 0 for i, v in enumerate(raw) if v == 0)
+
+
+@pytest.fixture(scope="module")
+def evidence(sample):
+    validity = kit.analysis.kpi_validity(sample, "2026Q3")
+    drivers = kit.analysis.drivers(sample, "2026Q3", n_boot=50)
+    return validity, drivers
+
+
+_IDS = ["revenue_won", "quota_attainment", "win_rate", "csat_mean", "nps", "resolution_hours_median",
+        "sla_met_rate", "first_contact_resolution_rate", "personalized_proposals", "proactive_contact_share",
+        "reopen_rate", "transparency_score"]
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=30), min_size=len(_IDS), max_size=len(_IDS)),
+       st.sampled_from([5, 10, 20]))
+def test_recommendation_invariants(sample, evidence, raw, cap):
+    if sum(raw) == 0:
+        return
+    weights = round_to_total(dict(zip(_IDS, raw)))
+    validity, drivers = evidence
+    rec = kit.analysis.recommend_weights(sample, "2026Q3", weights=weights, cap=cap, validity=validity,
+                                         drivers=drivers)
+    ch = rec.changes
+    assert rec.weights.sum() == 100 and (rec.weights >= 0).all()
+    assert (ch["change"].abs() <= cap + 1).all()              # capped (rounding may add a point)
+    sales = [k for k in ch.index if ch.at[k, "dimension"] == "sales"]
+    assert (ch.loc[sales, "change"] == 0).all()               # business KPIs untouched
+    gained = ch[ch["change"] > 0]
+    assert set(gained["verdict"]) <= {"valid", "weak", "insufficient data"}
+    assert (gained.loc[gained["verdict"] == "valid", "reason"].str.contains("moved toward")).all()
+    lost = ch[ch["change"] < -1]
+    assert set(lost["verdict"]) <= {"not valid"}
+    assert ch["reason"].str.len().min() > 0
+    assert -1 <= rec.kendall_tau <= 1
+    assert rec.next_quarter == "2026Q4"
