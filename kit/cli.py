@@ -1,4 +1,4 @@
-"""The ``kit`` command: ``kit validate SOURCE``, ``kit kpis``, ``kit sample``.
+"""The ``kit`` command: ``kit validate SOURCE``, ``kit kpis``, ``kit run``, ``kit sample``.
 
 Errors a user can act on are printed as messages with a non-zero exit status, never as a
 traceback (``--debug`` shows one).
@@ -6,6 +6,7 @@ traceback (``--debug`` shows one).
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -19,6 +20,8 @@ __all__ = ["main"]
 EXIT_SCHEMA = 2
 EXIT_QUALITY = 3
 EXIT_USAGE = 4
+EXIT_REPORT = 5
+EXIT_INTERRUPTED = 130
 
 
 def _defaults() -> dict:
@@ -148,6 +151,65 @@ def sample(out: str, seed: int) -> None:
 
     s.write_sample(out, seed=seed)
     click.echo(f"Sample data written to {out}.")
+
+
+@cli.command()
+@click.option("--quarter", default=None, help="One quarter (2026Q3) or 'latest' (the default).")
+@click.option("--quarters", default=None, help="Several quarters: a range 2025Q4:2026Q3, a list, or 'all'.")
+@click.option("--source", default=None, help="Data source: folder, DuckDB file or SQL URL (default: the source parameter).")
+@click.option("--params", "params_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Parameter file used instead of parameters/<quarter>.yaml (on top of parameters/default.yaml).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a parameter, e.g. --set min_n=10 --set kpi.callback_hours=12 (repeatable).")
+@click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of the reports; each quarter goes to OUT/<quarter>/.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Report language (default: the lang parameter).")
+@click.option("--force", is_flag=True, help="Run quarters whose notebooks, parameters and data are unchanged.")
+@click.option("--notebooks", "notebooks", multiple=True,
+              help="Run only these notebooks (names or prefixes, comma-separated or repeated).")
+@click.option("--notebook-dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of the report notebooks (default: notebooks/).")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Quarters run at the same time.")
+@click.option("--pseudonymize/--no-pseudonymize", default=None,
+              help="Replace rep names by stable pseudonyms in every output (default: the pseudonymize parameter).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None, help="Seconds a notebook cell may run (default: no limit).")
+def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, pseudonymize,
+        timeout) -> None:
+    """Execute the report notebooks for a quarter (or several) and write HTML reports.
+
+    Writes OUT/<quarter>/: index.html, a management HTML (no code) and an analyst HTML per
+    notebook, the executed notebooks, results/*.csv, the parameters in force, the recommended
+    parameters for the next quarter and manifest.json. A quarter is replaced only when all its
+    notebooks succeed; unchanged quarters are skipped. Exit status: 0 all good, 2 schema
+    problems, 3 too many bad rows, 4 bad parameters or options, 5 a quarter failed.
+    """
+    from kit import params as P
+    from kit import report as R
+    from kit.schema import DataQualityError, SchemaError
+
+    if quarter and quarters:
+        _fail("kit run: give --quarter or --quarters, not both.", EXIT_USAGE)
+    spec = quarters or quarter or "latest"
+    try:
+        overrides = P.parse_set(sets)
+        result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
+                       force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
+                       pseudonymize=pseudonymize, timeout=timeout, echo=lambda line: click.echo(line))
+    except SchemaError as exc:
+        _fail(str(exc), EXIT_SCHEMA)
+    except DataQualityError as exc:
+        _fail(str(exc), EXIT_QUALITY)
+    except (P.ParamsError, R.ReportError) as exc:
+        _fail(f"kit run: {exc}", EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)  # do not wait for running kernels: they stop with this process
+    click.echo(result.summary())
+    if not result.ok:
+        failed = ", ".join(q.quarter for q in result.failed)
+        _fail(f"kit run: FAILED for {failed}; see the summary above.", EXIT_REPORT)
 
 
 def main(argv: list[str] | None = None) -> None:
