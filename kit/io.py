@@ -605,13 +605,24 @@ def _row_checks(table: str, df: pd.DataFrame, instrument: Instrument, q: _Quaran
         q.add(table, list(dup[dup].index), "quarter", "duplicate quota for the same rep and quarter", ids, df["quarter"])
 
 
+def _isin(s: pd.Series, values: "pd.Index | pd.Series") -> pd.Series:
+    """``s.isin(values)`` for text columns, through Arrow (pandas' own loops over the values)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.astype("string"), from_pandas=True)
+    vs = pa.array(pd.unique(pd.Series(values, dtype="string").dropna()), type=pa.string())
+    mask = pc.fill_null(pc.is_in(arr, value_set=vs), False)
+    return pd.Series(mask.to_numpy(zero_copy_only=False), index=s.index)
+
+
 def _reference_check(table: str, df: pd.DataFrame, column: str, target: str, kept: pd.Index, all_ids: pd.Index,
                      q: _Quarantine, ids: pd.Series) -> None:
     s = df[column]
-    bad = s.notna() & ~s.isin(kept)
+    bad = s.notna() & ~_isin(s, kept)
     if not bad.any():
         return
-    known_but_out = s[bad].isin(all_ids)
+    known_but_out = _isin(s[bad], all_ids)
     reasons = [
         f"{column} refers to {target} '{v}', which was quarantined" if k else f"{column} '{v}' is not a known {target}"
         for v, k in zip(s[bad], known_but_out)
