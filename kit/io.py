@@ -168,6 +168,8 @@ class Dataset:
                 con.con.register(name, arrow[name])
             self._arrow = arrow  # the views read these: keep them alive with the connection
             self._con = con
+            if sum(len(df) for df in self.tables.values()) > 1_000_000:
+                _release_memory()
         return self._con
 
     def table(self, name: str, con: Any = None) -> "ir.Table":
@@ -192,6 +194,25 @@ class Dataset:
             raise KeyError(f"name={name!r}: allowed are {', '.join(S.TABLES)}, surveys_attributed")
         self._views[key] = t
         return t
+
+
+def _release_memory() -> None:
+    """Give the memory freed by a large load back to the system (Arrow's pool and glibc's heap)."""
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except Exception:  # pragma: no cover - an old pyarrow
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except Exception:  # not glibc: nothing to do
+        pass
 
 
 def _upload(backend: Any, name: str, df: pd.DataFrame) -> "ir.Table":
@@ -795,6 +816,9 @@ def load(
     fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(), allow_unicode=True).encode()).hexdigest()[:16]
     ds = Dataset(tables=tables, instrument=inst, quarantine=quarantine, source=str(source), rows_in=rows_in,
                  fingerprints=fingerprints, fiscal_start_month=fiscal_start_month)
+    del raw, typed, kept
+    if sum(rows_in.values()) > 1_000_000:
+        _release_memory()
     if len(quarantine):
         msg = f"{len(quarantine):,} row(s) set aside in data.quarantine: " + ", ".join(
             f"{t} {n:,}" for t, n in quarantine["table"].value_counts().items())
