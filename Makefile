@@ -26,14 +26,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# PostgreSQL server binaries for the database tests (initdb, pg_ctl), from the machine's
-# packages when missing. Needs root and apt-get; elsewhere install them yourself.
-$(SYSTEM_STAMP): $(STAMP)
-	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+# System packages, from the machine's Debian/Ubuntu packages when missing (needs root and
+# apt-get; elsewhere install them yourself):
+#  - PostgreSQL server binaries (initdb, pg_ctl) for the database tests;
+#  - fonts-noto-cjk: a font with Chinese characters for the charts and HTML reports;
+#  - chromium (and chromium-driver): the headless browser of tests/test_browser.py.
+# Re-checked whenever this Makefile changes; a no-op when everything is there.
+$(SYSTEM_STAMP): $(STAMP) Makefile
+	@missing=""; \
+	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  missing="$$missing postgresql"; fi; \
+	if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 && \
+	   ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .); then \
+	  missing="$$missing fonts-noto-cjk"; fi; \
+	if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium chromium-driver"; fi; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing the PostgreSQL server (for the database tests)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	  else echo "note: no PostgreSQL server binaries; the database tests will be skipped"; fi; \
+	    echo "Installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	    if command -v fc-cache >/dev/null 2>&1; then fc-cache -f >/dev/null 2>&1 || true; fi; \
+	  else echo "note: missing system packages:$$missing (needs root and apt-get); the tests that need them are skipped"; fi; \
 	fi
 	touch $(SYSTEM_STAMP)
 
@@ -55,6 +67,7 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_kpis.py
 	$(BIN)/python benchmarks/bench_importance.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache outputs/*/

@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 
 import click
-import pandas as pd
 import yaml
 
 __all__ = ["main"]
@@ -130,6 +129,8 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
         table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
     except ValueError as exc:
         _fail(f"kit: {exc}", EXIT_USAGE)
+    import pandas as pd
+
     names = [c for c in table.columns if not c.startswith("n_")]
     shown = table[names].copy()
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:,.2f}".format):
@@ -170,11 +171,14 @@ def sample(out: str, seed: int) -> None:
 @click.option("--notebook-dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="Folder of the report notebooks (default: notebooks/).")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Quarters run at the same time.")
+@click.option("--notebook-jobs", type=click.IntRange(1, 64), default=None,
+              help="Notebooks of a quarter run at the same time (default: CPUs per quarter, at most 4); "
+                   "notebooks numbered 90+ run after the others.")
 @click.option("--pseudonymize/--no-pseudonymize", default=None,
               help="Replace rep names by stable pseudonyms in every output (default: the pseudonymize parameter).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None, help="Seconds a notebook cell may run (default: no limit).")
-def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, pseudonymize,
-        timeout) -> None:
+def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, notebook_jobs,
+        pseudonymize, timeout) -> None:
     """Execute the report notebooks for a quarter (or several) and write HTML reports.
 
     Writes OUT/<quarter>/: index.html, a management HTML (no code) and an analyst HTML per
@@ -185,7 +189,6 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
     """
     from kit import params as P
     from kit import report as R
-    from kit.schema import DataQualityError, SchemaError
 
     if quarter and quarters:
         _fail("kit run: give --quarter or --quarters, not both.", EXIT_USAGE)
@@ -194,18 +197,24 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
         overrides = P.parse_set(sets)
         result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                        force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
-                       pseudonymize=pseudonymize, timeout=timeout, echo=lambda line: click.echo(line))
-    except SchemaError as exc:
-        _fail(str(exc), EXIT_SCHEMA)
-    except DataQualityError as exc:
-        _fail(str(exc), EXIT_QUALITY)
-    except (P.ParamsError, R.ReportError) as exc:
-        _fail(f"kit run: {exc}", EXIT_USAGE)
+                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
+                       echo=lambda line: click.echo(line))
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)  # do not wait for running kernels: they stop with this process
+    except Exception as exc:
+        # (imported here: an unchanged re-run decides without loading pandas)
+        from kit.schema import DataQualityError, SchemaError
+
+        if isinstance(exc, SchemaError):
+            _fail(str(exc), EXIT_SCHEMA)
+        if isinstance(exc, DataQualityError):
+            _fail(str(exc), EXIT_QUALITY)
+        if isinstance(exc, (P.ParamsError, R.ReportError)):
+            _fail(f"kit run: {exc}", EXIT_USAGE)
+        raise
     click.echo(result.summary())
     if not result.ok:
         failed = ", ".join(q.quarter for q in result.failed)
