@@ -8,6 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-deps
 QUARTER ?= latest
+REPORT_LANG ?= zh
 
 .PHONY: help install system-deps test report lab sample bench clean
 
@@ -54,9 +55,9 @@ system-deps: $(SYSTEM_STAMP)
 test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/python -m pytest
 
-report: $(STAMP)
-	$(BIN)/kit validate data/samples
-	$(BIN)/kit kpis --quarter $(QUARTER)
+# The latest sample quarter's reports (or QUARTER=2026Q2, REPORT_LANG=en) into outputs/.
+report: $(STAMP) $(SYSTEM_STAMP)
+	$(BIN)/kit run --quarter $(QUARTER) --lang $(REPORT_LANG)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -246,6 +246,43 @@ def validate_weights(weights: Any, *, where: str = "") -> dict[str, float]:
     return {k: out[k] for k in known if k in out}
 
 
+ANALYSIS_KEYS = {
+    "n_boot": "bootstrap resamples of the key-driver analysis (whole number >= 0; default 1000)",
+    "seed": "seed of the bootstrap (whole number; default 0)",
+    "window": "quarters pooled per rep for KPI validity (whole number 1-12; default 4)",
+    "cap": "largest weight change per KPI and quarter, in points (0-100; default 10)",
+    "case_mix": "adjust reps' CSAT for customer segment and channel (true/false; default false)",
+    "validity": "thresholds of the KPI verdicts (see kit.analysis.ValidityThresholds)",
+}
+
+
+def _analysis_problems(spec: Mapping[str, Any]) -> list[str]:
+    out = []
+    for k, v in spec.items():
+        if k not in ANALYSIS_KEYS:
+            close = difflib.get_close_matches(str(k), list(ANALYSIS_KEYS), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            out.append(f"analysis.{k} is not a known setting.{hint} Known: {', '.join(ANALYSIS_KEYS)}.")
+        elif k in {"n_boot", "seed", "window"}:
+            lo, hi = {"n_boot": (0, 100_000), "seed": (0, 2**32 - 1), "window": (1, 12)}[k]
+            if _whole(v) is None or not lo <= int(v) <= hi:
+                out.append(f"analysis.{k} must be a whole number from {lo} to {hi}; got {v!r}.")
+        elif k == "cap":
+            if not _is_number(v) or not 0 <= float(v) <= 100:
+                out.append(f"analysis.cap must be a number of points from 0 to 100; got {v!r}.")
+        elif k == "case_mix":
+            if not isinstance(v, bool):
+                out.append(f"analysis.case_mix must be true or false; got {v!r}.")
+        elif k == "validity":
+            from kit.analysis.validity import ValidityThresholds
+
+            try:
+                ValidityThresholds.from_dict(v if isinstance(v, Mapping) else {"": v})
+            except ValueError as exc:
+                out.append(f"analysis.{exc}")
+    return out
+
+
 def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Check merged parameters and return a normalized copy.
 
@@ -338,6 +375,8 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
         out["analysis"] = {}
     if not isinstance(out["analysis"], Mapping):
         problems.append(f"{w('analysis')}analysis must be a mapping of analysis settings; got {out['analysis']!r}.")
+    else:
+        problems += [f"{w('analysis')}{p}" for p in _analysis_problems(out["analysis"])]
     if out["weights"] is not None:
         try:
             out["weights"] = validate_weights(out["weights"], where=w("weights"))

@@ -1,5 +1,10 @@
 """Charts (seaborn/matplotlib) with one theme and CJK-capable fonts.
 
+The report charts take an analysis result and the report language and return a matplotlib
+figure: :func:`dimension_trends`, :func:`driver_quadrant` (importance x performance),
+:func:`validity_overview`, :func:`funnel`, :func:`scorecard_tiers`, :func:`weights_change`,
+:func:`responses_per_rep`. Labels come from ``kit/locales``.
+
 :func:`setup_fonts` makes matplotlib draw Chinese labels: it finds a font that has the CJK
 glyphs (Noto Sans CJK / Noto Serif CJK on Linux, Microsoft YaHei / SimHei on Windows,
 PingFang SC on macOS, ...), puts it first in ``font.sans-serif`` and warns once, clearly,
@@ -12,8 +17,15 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["CJK_FONTS", "FontWarning", "setup_fonts", "cjk_font"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "CJK_FONTS", "FontWarning", "setup_fonts", "cjk_font", "theme", "PALETTE",
+    "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers", "weights_change",
+]
 
 #: font families that carry Simplified Chinese, in order of preference
 CJK_FONTS: tuple[str, ...] = (
@@ -115,3 +127,236 @@ def setup_fonts(warn: bool = True) -> str | None:
     mpl.rcParams["font.sans-serif"] = [font, *rest]
     mpl.rcParams["axes.unicode_minus"] = False
     return font
+
+
+# --- the charts of the reports -------------------------------------------------------------------
+
+PALETTE = {"valid": "#2a9d8f", "weak": "#e9c46a", "not valid": "#e76f51", "insufficient data": "#adb5bd",
+            "above average": "#2a9d8f", "average": "#8d99ae", "below average": "#e76f51",
+            "fix first": "#e76f51", "keep up": "#2a9d8f", "maintain": "#8d99ae", "low priority": "#adb5bd"}
+
+
+def theme() -> None:
+    """The kit's one chart theme (seaborn "whitegrid", readable sizes, a CJK font when found)."""
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 110, "savefig.dpi": 110,
+                                                             "axes.titleweight": "bold"})
+    setup_fonts(warn=True)
+
+
+def _label(key: str, lang: str, **kw: Any) -> str:
+    from kit import i18n
+
+    return i18n.t(f"chart.{key}", lang, **kw)
+
+
+def _dim(name: str, lang: str) -> str:
+    from kit import i18n
+
+    key = f"dimension.{name}"
+    return i18n.t(key, lang) if i18n.has(key, lang) else name
+
+
+def _kpi(kpi_id: str, lang: str) -> str:
+    try:
+        from kit.kpis import get
+
+        return get(kpi_id).name[lang]
+    except Exception:
+        return kpi_id
+
+
+def _fig(width: float, height: float):
+    import matplotlib.pyplot as plt
+
+    theme()
+    return plt.subplots(figsize=(width, height))
+
+
+def dimension_trends(trends: "pd.DataFrame", lang: str = "zh"):
+    """Line chart: CSAT and each dimension's mean score per quarter (from analysis.dimension_trends)."""
+    import pandas as pd  # noqa: F401
+
+    fig, ax = _fig(8, 4.2)
+    dims = [c for c in trends.columns if c not in {"n", "csat"}]
+    x = list(trends.index.astype(str))
+    for d in dims:
+        ax.plot(x, trends[d], marker="o", linewidth=1.8, label=_dim(d, lang))
+    ax.plot(x, trends["csat"], marker="s", linewidth=2.8, color="black", label=_label("csat", lang))
+    ax.set_ylabel(_label("mean_score", lang))
+    ax.set_xlabel(_label("quarter", lang))
+    ax.set_title(_label("trends_title", lang))
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def driver_quadrant(drivers: "pd.DataFrame", lang: str = "zh"):
+    """Importance x performance: the key-driver quadrant chart, with the importance intervals."""
+    fig, ax = _fig(7.5, 5.2)
+    imp, perf = drivers["importance"], drivers["performance"]
+    x_cut, y_cut = 1.0 / len(drivers), perf.mean()
+    colors = [PALETTE.get(q, "#444") for q in drivers["quadrant"]]
+    ax.errorbar(imp, perf, xerr=[imp - drivers["ci_low"], drivers["ci_high"] - imp], fmt="none",
+                ecolor="#999", elinewidth=1, capsize=3, zorder=1)
+    ax.scatter(imp, perf, s=140, c=colors, edgecolor="white", linewidth=1.5, zorder=2)
+    for d in drivers.index:
+        ax.annotate(_dim(d, lang), (imp[d], perf[d]), textcoords="offset points", xytext=(8, 6), fontsize=10)
+    ax.axvline(x_cut, color="#666", linestyle="--", linewidth=1)
+    ax.axhline(y_cut, color="#666", linestyle="--", linewidth=1)
+    xmin, xmax = 0, max(drivers["ci_high"].max(), x_cut) * 1.15
+    pad = (perf.max() - perf.min()) * 0.25 + 0.05
+    ymin, ymax = perf.min() - pad, perf.max() + pad
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    corner = {"fix first": (xmax, ymin, "right", "bottom"), "keep up": (xmax, ymax, "right", "top"),
+              "maintain": (xmin, ymax, "left", "top"), "low priority": (xmin, ymin, "left", "bottom")}
+    for q, (x, y, ha, va) in corner.items():
+        ax.text(x, y, " " + _label(f"quadrant_{q.replace(' ', '_')}", lang) + " ", ha=ha, va=va,
+                color=PALETTE[q], fontsize=11, fontweight="bold")
+    ax.xaxis.set_major_formatter(_percent_formatter())
+    ax.set_xlabel(_label("importance", lang))
+    ax.set_ylabel(_label("performance", lang))
+    ax.set_title(_label("quadrant_title", lang))
+    fig.tight_layout()
+    return fig
+
+
+def _percent_formatter():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=0)
+
+
+def validity_overview(validity: "pd.DataFrame", lang: str = "zh"):
+    """Each KPI's correlation with the satisfaction it should serve, with its interval and verdict."""
+    v = validity.copy()
+    v["r_show"] = v["r_target"]
+    v = v.sort_values("r_show", na_position="first")
+    fig, ax = _fig(8, 0.38 * len(v) + 1.4)
+    y = range(len(v))
+    for i, (k, row) in enumerate(v.iterrows()):
+        color = PALETTE.get(row["verdict"], "#444")
+        if _notna(row["r_target"]):
+            ax.plot([row["r_target_ci_low"], row["r_target_ci_high"]], [i, i], color=color, linewidth=2.2)
+            ax.plot(row["r_target"], i, "o", color=color, markersize=8)
+        else:
+            ax.plot(0, i, marker="|", color=color, markersize=10)
+    ax.set_yticks(list(y))
+    ax.set_yticklabels([_kpi(k, lang) for k in v.index])
+    ax.axvline(0, color="#333", linewidth=1)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel(_label("validity_r", lang))
+    ax.set_title(_label("validity_title", lang))
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"verdict_{k.replace(' ', '_')}", lang))
+               for k in ("valid", "weak", "not valid", "insufficient data")]
+    ax.legend(handles=handles, loc="lower right", frameon=True)
+    fig.tight_layout()
+    return fig
+
+
+def _notna(x: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.notna(x))
+
+
+def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: float | None = None,
+           sd: float | None = None, lang: str = "zh", title: str | None = None, label: str | None = None):
+    """Funnel plot: each rep's score against its number of responses, with 95% and 99.8% limits.
+
+    ``scores`` has one row per rep with the mean ``value`` and its ``n``; the limits are
+    ``grand ± z sd / sqrt(n)`` with the response-level ``sd``, so that small-n reps outside
+    the limits are read as noise rather than outliers only when they stay inside.
+    """
+    import numpy as np
+
+    df = scores[[value, n]].dropna()
+    df = df[df[n] > 0]
+    grand = float(np.average(df[value], weights=df[n])) if grand is None else grand
+    if sd is None:
+        raise ValueError("funnel() needs sd, the response-level standard deviation of the score.")
+    fig, ax = _fig(7.5, 4.6)
+    ns = np.linspace(max(1, df[n].min() * 0.8), df[n].max() * 1.05, 200)
+    for z, style, key in ((1.96, "--", "limit_95"), (3.09, ":", "limit_998")):
+        ax.plot(ns, grand + z * sd / np.sqrt(ns), style, color="#555", linewidth=1, label=_label(key, lang))
+        ax.plot(ns, grand - z * sd / np.sqrt(ns), style, color="#555", linewidth=1)
+    ax.axhline(grand, color="#333", linewidth=1)
+    out = np.abs(df[value] - grand) > 1.96 * sd / np.sqrt(df[n])
+    ax.scatter(df[n][~out], df[value][~out], s=36, color="#2a9d8f", zorder=3)
+    ax.scatter(df[n][out], df[value][out], s=46, color="#e76f51", zorder=3)
+    for rep in df.index[out]:
+        ax.annotate(str(rep), (df.at[rep, n], df.at[rep, value]), textcoords="offset points", xytext=(5, 4),
+                    fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel(_label("responses", lang))
+    ax.set_ylabel(label or _label("mean_csat", lang))
+    ax.set_title(title or _label("funnel_title", lang))
+    ax.legend(loc="lower right", frameon=True)
+    fig.tight_layout()
+    return fig
+
+
+def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name"):
+    """Each rep's composite score with its interval, coloured by tier (forest plot)."""
+    sc = card[card["tier"] != "insufficient data"].sort_values("score")
+    fig, ax = _fig(8, 0.26 * len(sc) + 1.4)
+    for i, (rep, row) in enumerate(sc.iterrows()):
+        color = PALETTE.get(row["tier"], "#444")
+        ax.plot([row["score_low"], row["score_high"]], [i, i], color=color, linewidth=2)
+        ax.plot(row["score"], i, "o", color=color, markersize=6)
+    names = sc[name_column] if name_column in sc else sc.index.to_series()
+    ax.set_yticks(range(len(sc)))
+    ax.set_yticklabels([f"{nm}" for nm in names], fontsize=8)
+    ax.axvline(50, color="#333", linewidth=1)
+    ax.set_xlabel(_label("score", lang))
+    ax.set_title(_label("scorecard_title", lang))
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"tier_{k.replace(' ', '_')}", lang))
+               for k in ("above average", "average", "below average")]
+    ax.legend(handles=handles, loc="lower right", frameon=True)
+    fig.tight_layout()
+    return fig
+
+
+def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
+    """This quarter's and the recommended weights per KPI (before/after)."""
+    import numpy as np
+
+    ch = changes[(changes["old"] > 0) | (changes["new"] > 0)].sort_values("new")
+    fig, ax = _fig(8, 0.4 * len(ch) + 1.4)
+    y = np.arange(len(ch))
+    ax.barh(y - 0.2, ch["old"], height=0.38, color="#adb5bd", label=_label("weight_old", lang))
+    colors = ["#2a9d8f" if c > 0 else "#e76f51" if c < 0 else "#8d99ae" for c in ch["change"]]
+    ax.barh(y + 0.2, ch["new"], height=0.38, color=colors, label=_label("weight_new", lang))
+    for i, (k, row) in enumerate(ch.iterrows()):
+        if row["change"]:
+            ax.text(row["new"] + 0.5, i + 0.2, f"{row['change']:+g}", va="center", fontsize=9)
+    ax.set_yticks(y)
+    ax.set_yticklabels([_kpi(k, lang) for k in ch.index])
+    ax.set_xlabel(_label("weight_points", lang))
+    ax.set_title(_label("weights_title", lang))
+    ax.legend(loc="lower right", frameon=True)
+    fig.tight_layout()
+    return fig
+
+
+def responses_per_rep(cov: "pd.DataFrame", min_n: int, lang: str = "zh"):
+    """Bar chart: survey responses per rep this quarter, with the ``min_n`` line (from analysis.coverage)."""
+    c = cov[cov["responses"] > 0].sort_values("responses")
+    fig, ax = _fig(8, 3.6)
+    colors = ["#e76f51" if v < min_n else "#2a9d8f" for v in c["responses"]]
+    ax.bar(range(len(c)), c["responses"], color=colors)
+    ax.axhline(min_n, color="#333", linestyle="--", linewidth=1)
+    ax.text(0, min_n, f" n = {min_n}", va="bottom", fontsize=9)
+    ax.set_yscale("log")
+    ax.set_xticks([])
+    ax.set_xlabel(_label("reps", lang))
+    ax.set_ylabel(_label("responses", lang))
+    ax.set_title(_label("coverage_title", lang))
+    fig.tight_layout()
+    return fig

@@ -627,16 +627,51 @@ class Report:
     def redact(self, text: Any) -> Any:
         return redact(text, lang=self.lang)
 
-    def show_parameters(self) -> pd.DataFrame:
-        return show_parameters(self.params, lang=self.lang, quarter=self.quarter)
+    def show_parameters(self) -> None:
+        """Display the parameters in force (returns nothing, so a cell shows them once)."""
+        show_parameters(self.params, lang=self.lang, quarter=self.quarter)
 
-    def show_data_covered(self) -> pd.DataFrame:
-        return show_data_covered(self.data, self.quarter, lang=self.lang)
+    def show_data_covered(self) -> None:
+        """Display the data covered (returns nothing, so a cell shows it once)."""
+        show_data_covered(self.data, self.quarter, lang=self.lang)
 
     def save_next_quarter_params(self, weights: Mapping[str, float], **kw: Any) -> Path | None:
         kw.setdefault("results_dir", self.results_dir)
         kw.setdefault("quarter", self.quarter)
         return save_next_quarter_params(weights, **kw)
+
+    def heading(self, key: str, level: int = 2, **values: Any) -> None:
+        """Display a section heading in the report's language (``i18n`` key)."""
+        from IPython.display import Markdown
+
+        _display(Markdown("#" * level + " " + self.t(key, **values)), "heading")
+
+    def say(self, text_or_key: "str | Sequence[str]", **values: Any) -> None:
+        """Display sentences (Markdown): an ``i18n`` key with its values, ready text, or a list
+        of ready sentences (as :mod:`kit.narrative` returns them), as one paragraph.
+
+        Text is redacted (no e-mail addresses or phone numbers).
+        """
+        from IPython.display import Markdown
+
+        if isinstance(text_or_key, (list, tuple)):
+            text = ("" if self.lang == "zh" else " ").join(str(x) for x in text_or_key)
+        elif i18n.has(text_or_key, self.lang):
+            text = self.t(text_or_key, **values)
+        else:
+            text = str(text_or_key)
+        if text:
+            _display(Markdown(self.redact(text)), "text")
+
+    def show(self, fig: Any) -> None:
+        """Display a matplotlib figure once (and close it, so that it is not drawn twice)."""
+        import matplotlib.pyplot as plt
+
+        if _in_ipython():
+            from IPython.display import display
+
+            display(fig, metadata={"kit": {"role": "figure"}})
+        plt.close(fig)
 
 
 _CURRENT: Report | None = None

@@ -86,11 +86,21 @@ def test_every_problem_is_listed_at_once():
 
 
 def test_valid_values_are_normalized():
-    v = P.validate({"min_n": 10.0, "fiscal_start_month": 4, "max_quarantine_share": 0, "analysis": {"anything": [1]}})
+    v = P.validate({"min_n": 10.0, "fiscal_start_month": 4, "max_quarantine_share": 0, "analysis": {"n_boot": 200, "cap": 5}})
     assert v["min_n"] == 10 and isinstance(v["min_n"], int)
     assert v["fiscal_start_month"] == 4 and v["max_quarantine_share"] == 0.0
-    assert v["analysis"] == {"anything": [1]}
+    assert v["analysis"] == {"n_boot": 200, "cap": 5}
     assert v["kpi"] == {} and v["weights"] is None  # built-in values for keys left out
+
+
+def test_analysis_settings_are_checked():
+    with pytest.raises(P.ParamsError) as err:
+        P.validate({"analysis": {"n_bot": 100, "cap": 120, "case_mix": "yes", "validity": {"fdr": 2}}})
+    msg = str(err.value)
+    assert "analysis.n_bot is not a known setting. Did you mean 'n_boot'?" in msg
+    assert "analysis.cap must be a number of points from 0 to 100; got 120" in msg
+    assert "analysis.case_mix must be true or false" in msg
+    assert "fdr must be between 0 and 1" in msg
 
 
 # --- weights --------------------------------------------------------------------------------------

@@ -1,0 +1,195 @@
+"""Sentences and presentation tables built from the analyses, in the report's language.
+
+The notebooks call these so that every report says the same thing the same way, and so that
+the wording is tested here rather than written twice in notebooks. Each function takes the
+result of one analysis (``kit.analysis``) and returns a list of sentences (Markdown) or a
+table ready to show.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from kit import i18n
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kit.analysis import WeightRecommendation
+
+__all__ = [
+    "rows", "coverage", "trend", "reliability", "drivers", "rep_measurement", "validity", "scorecard",
+    "weights", "validity_table", "scorecard_table", "weights_table", "dimension", "kpi_name",
+]
+
+
+def _sep(lang: str) -> str:
+    return "、" if lang == "zh" else ", "
+
+
+def dimension(name: str, lang: str) -> str:
+    """A dimension's display name."""
+    key = f"dimension.{name}"
+    return i18n.t(key, lang) if i18n.has(key, lang) else name
+
+
+def kpi_name(kpi_id: str, lang: str) -> str:
+    """A KPI's display name from the catalogue."""
+    from kit.kpis import get
+
+    try:
+        return get(kpi_id).name[lang]
+    except Exception:
+        return kpi_id
+
+
+def rows(summary: pd.DataFrame, lang: str) -> list[str]:
+    """From :meth:`kit.Dataset.summary`: rows read and set aside."""
+    n_in, n_out = int(summary["rows_in"].sum()), int(summary["rows_quarantined"].sum())
+    if n_out:
+        return [i18n.t("nb.rows_sentence", lang, rows_in=n_in, set_aside=n_out, share=n_out / max(n_in, 1))]
+    return [i18n.t("nb.rows_clean", lang, rows_in=n_in)]
+
+
+def coverage(cov: pd.DataFrame, lang: str) -> list[str]:
+    """From :func:`kit.analysis.coverage`."""
+    with_resp = cov[cov["responses"] > 0]
+    return [i18n.t("nb.coverage_sentence", lang, reps=len(with_resp), below=int((~with_resp["enough_responses"]).sum()),
+                   min_n=cov.attrs.get("min_n", 10))]
+
+
+def trend(trends: pd.DataFrame, quarter: str, lang: str) -> list[str]:
+    """From :func:`kit.analysis.dimension_trends`: this quarter's CSAT and the largest change."""
+    if quarter not in trends.index:
+        return []
+    pos = list(trends.index).index(quarter)
+    if pos == 0:
+        return []
+    now, before = trends.iloc[pos], trends.iloc[pos - 1]
+    dims = [c for c in trends.columns if c not in {"n", "csat"}]
+    change = (now[dims] - before[dims]).astype(float)
+    biggest = change.abs().idxmax()
+    return [i18n.t("nb.trend_sentence", lang, csat=float(now["csat"]), change=float(now["csat"] - before["csat"]),
+                   dimension=dimension(biggest, lang), dchange=float(change[biggest]))]
+
+
+def reliability(rel: pd.DataFrame, lang: str) -> list[str]:
+    """From :func:`kit.analysis.reliability`."""
+    flagged = [dimension(d, lang) for d in rel.index[rel["flag"]]]
+    if flagged:
+        return [i18n.t("nb.reliability_flag", lang, dims=_sep(lang).join(flagged))]
+    return [i18n.t("nb.reliability_ok", lang, lo=float(rel["alpha"].min()), hi=float(rel["alpha"].max()))]
+
+
+def drivers(drv: pd.DataFrame, lang: str) -> list[str]:
+    """From :func:`kit.analysis.drivers`: the ranking, the fix-first dimensions, the robustness check."""
+    top = drv.sort_values("rank")
+    names = [dimension(d, lang) for d in top.index]
+    out = [i18n.t("nb.drivers_sentence", lang, r2=drv.attrs.get("r2"), n=drv.attrs.get("n"), first=names[0],
+                  share1=top["importance"].iloc[0], lo1=top["ci_low"].iloc[0], hi1=top["ci_high"].iloc[0],
+                  second=names[1], share2=top["importance"].iloc[1], third=names[min(2, len(names) - 1)],
+                  share3=top["importance"].iloc[min(2, len(names) - 1)])]
+    fix = drv[drv["quadrant"] == "fix first"]
+    if len(fix):
+        out.append(i18n.t("nb.fix_first", lang, dims=_sep(lang).join(dimension(d, lang) for d in fix.index),
+                          perf=float(fix["performance"].mean())))
+    else:
+        out.append(i18n.t("nb.no_fix_first", lang))
+    agrees = drv.attrs.get("ordinal_agrees")
+    if agrees is True:
+        out.append(i18n.t("nb.ordinal_agrees", lang))
+    elif agrees is False:
+        out.append(i18n.t("nb.ordinal_disagrees", lang, other=dimension(drv["ordinal_coef"].idxmax(), lang)))
+    return out
+
+
+def rep_measurement(rr: pd.DataFrame, lang: str, score: str = "csat") -> list[str]:
+    """From :func:`kit.analysis.rep_reliability`."""
+    c = rr.loc[score]
+    n80 = c["n_for_0.8"] if "n_for_0.8" in c else np.nan
+    return [i18n.t("nb.rep_measurement_sentence", lang, icc=float(c["icc"]), median=float(c["median_n"]),
+                   rel=float(c["reliability_at_median"]), n80=float(n80), ok=int(c["reps_reliable"]),
+                   reps=int(c["reps"]))]
+
+
+def validity(val: pd.DataFrame, lang: str) -> list[str]:
+    """From :func:`kit.analysis.kpi_validity`: counts per verdict, the KPIs not valid, gaming."""
+    counts = val["verdict"].value_counts()
+    out = [i18n.t("nb.validity_sentence", lang, k=len(val), valid=int(counts.get("valid", 0)),
+                  weak=int(counts.get("weak", 0)), not_valid=int(counts.get("not valid", 0)),
+                  insufficient=int(counts.get("insufficient data", 0)))]
+    bad = [kpi_name(k, lang) for k in val.index[val["verdict"] == "not valid"]]
+    if bad:
+        out.append(i18n.t("nb.not_valid_list", lang, kpis=_sep(lang).join(bad)))
+    for k in val.index[val["gaming"].astype(bool)]:
+        out.append(i18n.t("nb.gaming_sentence", lang, kpi=kpi_name(k, lang), reps=", ".join(val.at[k, "gaming_reps"])))
+    return out
+
+
+def scorecard(card: pd.DataFrame, lang: str) -> list[str]:
+    """From :func:`kit.analysis.scorecard`: how many reps are above, below or not distinguishable."""
+    tiers = card["tier"].value_counts()
+    return [i18n.t("nb.scorecard_sentence", lang, above=int(tiers.get("above average", 0)),
+                   below=int(tiers.get("below average", 0)), middle=int(tiers.get("average", 0)),
+                   insufficient=int(tiers.get("insufficient data", 0))),
+            i18n.t("nb.scorecard_note", lang)]
+
+
+def weights(rec: "WeightRecommendation", lang: str) -> list[str]:
+    """From :func:`kit.analysis.recommend_weights`: what changes and what it does to the ranking."""
+    changed = int((rec.changes["change"] != 0).sum())
+    out = [i18n.t("nb.weights_sentence", lang, changed=changed, cap=rec.cap, next=rec.next_quarter) if changed
+           else i18n.t("nb.weights_nochange", lang, next=rec.next_quarter)]
+    if changed and np.isfinite(rec.kendall_tau):
+        key = "nb.ranking_sentence" if rec.kendall_tau >= 0.7 else "nb.ranking_sentence_changed"
+        out.append(i18n.t(key, lang, tau=rec.kendall_tau))
+    return out
+
+
+def _label(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def validity_table(val: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The verdict table of a report: KPI, dimension, verdict, reason and the main figures."""
+    out = pd.DataFrame({
+        _label(lang, "KPI", "KPI"): [kpi_name(k, lang) for k in val.index],
+        _label(lang, "serves", "服务维度"): [dimension(d, lang) for d in val["dimension"]],
+        _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in val["verdict"]],
+        _label(lang, "reason", "理由"): val["reason"].to_numpy(),
+        _label(lang, "coverage", "覆盖率"): val["coverage"].round(2).to_numpy(),
+        _label(lang, "reliability", "信度"): val["reliability"].round(2).to_numpy(),
+        "r": val["r_target"].round(2).to_numpy(),
+        _label(lang, "r 95% interval", "r 的 95% 区间"): [
+            "" if pd.isna(a) else f"{a:.2f} – {b:.2f}" for a, b in zip(val["r_target_ci_low"], val["r_target_ci_high"])],
+    }, index=pd.Index(val.index, name="kpi"))
+    return out
+
+
+def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rep table of a report: name, team, score with its interval, tier and rank."""
+    out = pd.DataFrame(index=card.index)
+    out["rep_name"] = card["rep_name"]
+    out["team"] = card["team"]
+    out["score"] = card["score"].round(1)
+    out["score_low"] = card["score_low"].round(1)
+    out["score_high"] = card["score_high"].round(1)
+    out["tier"] = [i18n.t(f"tier.{t}", lang) for t in card["tier"]]
+    out["rank"] = card["rank"]
+    out.index.name = "rep_id"
+    return out
+
+
+def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:
+    """The weight changes of a report: KPI, this quarter, recommended, change, verdict, reason."""
+    ch = rec.changes
+    ch = ch[(ch["old"] > 0) | (ch["new"] > 0)]
+    return pd.DataFrame({
+        "KPI": [kpi_name(k, lang) for k in ch.index],
+        _label(lang, "this quarter", "本季度"): ch["old"].to_numpy(),
+        _label(lang, "recommended", "建议"): ch["new"].to_numpy(),
+        _label(lang, "change", "变化"): ch["change"].to_numpy(),
+        _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in ch["verdict"]],
+        _label(lang, "reason", "理由"): ch["reason"].to_numpy(),
+    }, index=pd.Index(ch.index, name="kpi"))
