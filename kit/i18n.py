@@ -42,6 +42,7 @@ from typing import Any, Mapping
 import yaml
 
 __all__ = [
+    "dimension_name",
     "LANGS",
     "DEFAULT_LANG",
     "I18nError",
@@ -65,7 +66,7 @@ _LOCALES = Path(__file__).resolve().parent / "locales"
 _EXTRA: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
 
 
-class I18nError(KeyError):
+class I18nError(KeyError, ValueError):
     """An unknown language or an unknown label key."""
 
     def __str__(self) -> str:  # KeyError quotes its message; show it as written
@@ -273,3 +274,9 @@ def t(key: str, lang: str | None = None, /, **values: Any) -> str:
         return _Formatter(lang).vformat(text, (), values)
     except KeyError as exc:
         raise I18nError(f"Text {key!r} needs a value for {exc.args[0]!r}; got {sorted(values)}.") from None
+
+
+def dimension_name(name: str, lang: str = DEFAULT_LANG) -> str:
+    """A satisfaction dimension's display name (``dimension.<name>``), else the name itself."""
+    key = f"dimension.{name}"
+    return t(key, lang) if has(key, lang) else str(name)

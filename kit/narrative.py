@@ -29,19 +29,15 @@ def _sep(lang: str) -> str:
 
 
 def dimension(name: str, lang: str) -> str:
-    """A dimension's display name."""
-    key = f"dimension.{name}"
-    return i18n.t(key, lang) if i18n.has(key, lang) else name
+    """A dimension's display name (:func:`kit.i18n.dimension_name`)."""
+    return i18n.dimension_name(name, lang)
 
 
 def kpi_name(kpi_id: str, lang: str) -> str:
-    """A KPI's display name from the catalogue."""
-    from kit.kpis import get
+    """A KPI's display name from the catalogue (:func:`kit.kpis.display_name`)."""
+    from kit.kpis import display_name
 
-    try:
-        return get(kpi_id).name[lang]
-    except Exception:
-        return kpi_id
+    return display_name(kpi_id, lang)
 
 
 def rows(summary: pd.DataFrame, lang: str) -> list[str]:

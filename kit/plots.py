@@ -152,19 +152,15 @@ def _label(key: str, lang: str, **kw: Any) -> str:
 
 
 def _dim(name: str, lang: str) -> str:
-    from kit import i18n
+    from kit.i18n import dimension_name
 
-    key = f"dimension.{name}"
-    return i18n.t(key, lang) if i18n.has(key, lang) else name
+    return dimension_name(name, lang)
 
 
 def _kpi(kpi_id: str, lang: str) -> str:
-    try:
-        from kit.kpis import get
+    from kit.kpis import display_name
 
-        return get(kpi_id).name[lang]
-    except Exception:
-        return kpi_id
+    return display_name(kpi_id, lang)
 
 
 def _fig(width: float, height: float):

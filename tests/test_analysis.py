@@ -104,7 +104,7 @@ def test_kpi_validity_in_chinese(sample):
     zh = kit.analysis.kpi_validity(sample, Q, kpis=["resolution_hours_median", "personalized_proposals"], lang="zh")
     assert zh.loc["resolution_hours_median", "reason"].startswith("有效。")
     assert "没有证据" in zh.loc["personalized_proposals", "reason"]
-    with pytest.raises(ValueError, match="lang must be one of en, zh"):
+    with pytest.raises(ValueError, match="lang must be one of zh, en"):
         kit.analysis.kpi_validity(sample, Q, lang="fr")
 
 

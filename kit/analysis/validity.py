@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from kit import stats
+from kit import i18n, stats
 from kit.analysis import _common as C
 from kit.analysis import _text as T
 
@@ -343,6 +343,8 @@ def _gaming(out: pd.DataFrame, values: pd.DataFrame, win: list, metas: dict, nee
 
 
 def _verdict(row: pd.Series, m: Any, th: ValidityThresholds, min_n: int, lang: str) -> tuple[str, str]:
+    import kit.kpis as K
+
     reps, covered = int(row["reps"]), int(row["reps_covered"])
     if covered < th.min_reps or (reps and covered / reps < th.min_coverage):
         return "insufficient data", T.say("insufficient", lang, covered=covered, reps=reps, min_n=min_n)
@@ -355,7 +357,7 @@ def _verdict(row: pd.Series, m: Any, th: ValidityThresholds, min_n: int, lang: s
             "is_satisfaction", lang, rel_word=rel_word, rel=T.num(rel))], lang)
     target = row["target"]
     target_words = (T.say("overall_csat", lang) if target == "csat" else
-                    T.say("dimension_satisfaction", lang, dimension=T.dimension_name(target, lang)))
+                    T.say("dimension_satisfaction", lang, dimension=i18n.dimension_name(target, lang)))
     r, lo, hi, qv = row["r_target"], row["r_target_ci_low"], row["r_target_ci_high"], row["q_target"]
     rp, qp = row["r_predictive"], row["q_predictive"]
     sig_pos = (qv <= th.fdr and r > 0) or (qp <= th.fdr and rp > 0)
@@ -382,8 +384,8 @@ def _verdict(row: pd.Series, m: Any, th: ValidityThresholds, min_n: int, lang: s
         if verdict == "valid":
             verdict = "weak"
         parts.append(T.say("gaming", lang, reps=", ".join(row["gaming_reps"][:5]),
-                           counterpart=T.kpi_name(m.counterpart, lang)))
+                           counterpart=K.display_name(m.counterpart, lang)))
     if abs(row["r_most_similar"]) >= th.redundant_r and row["most_similar"]:
-        parts.append(T.say("redundant", lang, other=T.kpi_name(row["most_similar"], lang),
+        parts.append(T.say("redundant", lang, other=K.display_name(row["most_similar"], lang),
                            r=T.num(row["r_most_similar"])))
     return verdict, T.join([T.say(f"verdict_{verdict.replace(' ', '_')}", lang), *parts], lang)

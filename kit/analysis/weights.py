@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from kit import stats
+from kit import i18n, stats
 from kit.analysis import _common as common
 from kit.analysis import _text as T
 from kit.analysis.scorecard import check_weights, scorecard
@@ -20,31 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
 
 __all__ = ["WeightRecommendation", "recommend_weights", "round_to_total"]
-
-_REASONS = {
-    "not_valid": {
-        "en": "{verdict}: weight moved away ({why})",
-        "zh": "{verdict}:调低权重({why})",
-    },
-    "priority": {
-        "en": "valid and serves {dimension} (importance {imp:.0%}, performance {perf:.2f}, {quadrant}): weight moved toward it",
-        "zh": "有效,且服务于{dimension}(重要性 {imp:.0%},表现 {perf:.2f},{quadrant}):调高权重",
-    },
-    "kept_valid": {"en": "valid; kept", "zh": "有效;保持不变"},
-    "kept_weak": {"en": "weak evidence; kept, watch next quarter", "zh": "证据较弱;保持不变,下季度继续观察"},
-    "kept_insufficient": {"en": "too little data to judge; kept", "zh": "数据不足,无法判断;保持不变"},
-    "protected": {"en": "sales result KPI: its weight is a business decision; kept",
-                  "zh": "销售业绩指标:权重属于经营决策;保持不变"},
-    "zero": {"en": "not weighted", "zh": "未计权重"},
-    "rounding": {"en": "; rounded so that the weights sum to 100", "zh": ";为使权重合计为 100 而取整"},
-}
-
-_QUADRANT_NAMES = {"fix first": {"en": "fix first", "zh": "优先改进"}, "keep up": {"en": "keep up", "zh": "保持优势"},
-                   "maintain": {"en": "maintain", "zh": "维持"}, "low priority": {"en": "low priority", "zh": "次要"}}
-_VERDICT_NAMES = {"valid": {"en": "valid", "zh": "有效"}, "weak": {"en": "weak", "zh": "证据较弱"},
-                  "not valid": {"en": "not valid", "zh": "无效"},
-                  "insufficient data": {"en": "insufficient data", "zh": "数据不足"}}
-
 
 def round_to_total(values: Mapping[str, float], total: int = 100) -> dict[str, int]:
     """Whole numbers summing to ``total`` (largest remainder), keeping zeros at zero."""
@@ -192,22 +167,22 @@ def recommend_weights(
     for k in ids:
         v = verdict[k]
         if k in protected:
-            reasons[k] = _REASONS["protected"][lang]
+            reasons[k] = i18n.t("weights.protected", lang)
         elif v == "not valid" and old[k] > 0:
             cut = min(cap, old[k])
             new[k] = old[k] - cut
             freed += cut
             why = validity.at[k, "reason"] if k in validity.index else ""
             why = why.split(". ", 1)[-1].split("。", 1)[-1].strip().rstrip(".。") if why else ""
-            reasons[k] = _REASONS["not_valid"][lang].format(verdict=_VERDICT_NAMES[v][lang], why=why)
+            reasons[k] = i18n.t("weights.not_valid", lang, verdict=i18n.t(f"verdict.{v}", lang), why=why)
         elif v == "valid":
-            reasons[k] = _REASONS["kept_valid"][lang]
+            reasons[k] = i18n.t("weights.kept_valid", lang)
         elif v == "weak":
-            reasons[k] = _REASONS["kept_weak"][lang]
+            reasons[k] = i18n.t("weights.kept_weak", lang)
         elif v == "insufficient data":
-            reasons[k] = _REASONS["kept_insufficient"][lang]
+            reasons[k] = i18n.t("weights.kept_insufficient", lang)
         else:
-            reasons[k] = _REASONS["zero"][lang]
+            reasons[k] = i18n.t("weights.zero", lang)
 
     # a valid KPI at 0 joins when its dimension is "fix first" and no valid KPI of that dimension
     # carries weight yet: the most reliable one per dimension
@@ -225,7 +200,7 @@ def recommend_weights(
             new[best] = 0.0
             verdict[best] = "valid"
             dim[best] = d
-            reasons[best] = _REASONS["zero"][lang]
+            reasons[best] = i18n.t("weights.zero", lang)
     takers = {}
     for k in ids:
         if k in protected or verdict[k] != "valid":
@@ -259,16 +234,16 @@ def recommend_weights(
     for k in takers:
         if new[k] > old[k] + 1e-9:
             d = dim[k]
-            reasons[k] = _REASONS["priority"][lang].format(
-                dimension=T.dimension_name(d, lang),
+            reasons[k] = i18n.t("weights.priority", lang,
+                dimension=i18n.dimension_name(d, lang),
                 imp=float(drivers.at[d, "importance"]) if d in drivers.index else float("nan"),
                 perf=float(drivers.at[d, "performance"]) if d in drivers.index else float("nan"),
-                quadrant=_QUADRANT_NAMES.get(drivers.at[d, "quadrant"], {}).get(lang, "")
+                quadrant=i18n.t(f"quadrant.{drivers.at[d, 'quadrant']}", lang)
                 if d in drivers.index else "")
     rounded = round_to_total(new)
     for k in ids:
         if abs(rounded[k] - new[k]) > 1e-6 and rounded[k] != old[k] and abs(new[k] - old[k]) < 1e-9:
-            reasons[k] += _REASONS["rounding"][lang]
+            reasons[k] += i18n.t("weights.rounding", lang)
     changes = pd.DataFrame({
         "old": pd.Series(old), "new": pd.Series(rounded).astype(float),
         "verdict": pd.Series(verdict), "dimension": pd.Series(dim), "reason": pd.Series(reasons),

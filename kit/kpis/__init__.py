@@ -25,6 +25,7 @@ from kit.kpis.registry import (
     Tables,
     catalog,
     compute,
+    display_name,
     get,
     ids,
     kpi,
@@ -35,5 +36,5 @@ from kit.kpis import interaction, transparency, personalization, proactivity, sa
 
 __all__ = [
     "KPI", "Aggregate", "BusinessHours", "KPIError", "KPISettings", "Tables",
-    "catalog", "compute", "get", "ids", "kpi", "rate", "unregister",
+    "catalog", "compute", "display_name", "get", "ids", "kpi", "rate", "unregister",
 ]

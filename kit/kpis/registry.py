@@ -42,6 +42,7 @@ __all__ = [
     "kpi",
     "get",
     "ids",
+    "display_name",
     "catalog",
     "compute",
     "unregister",
@@ -180,6 +181,12 @@ def get(kpi_id: str) -> KPI:
         return _REGISTRY[kpi_id]
     except KeyError:
         raise KPIError(f"Unknown KPI id {kpi_id!r}; known ids: {', '.join(_REGISTRY)}.") from None
+
+
+def display_name(kpi_id: str, lang: str = "zh") -> str:
+    """A KPI's display name in ``lang`` (``zh`` or ``en``); an unknown id is returned as it is."""
+    k = _REGISTRY.get(kpi_id)
+    return k.name.get(lang, kpi_id) if k is not None else str(kpi_id)
 
 
 def ids() -> list[str]:
