@@ -40,6 +40,19 @@ def kpi_name(kpi_id: str, lang: str) -> str:
     return display_name(kpi_id, lang)
 
 
+def _rep_ids(ids: list[str]) -> list[str]:
+    """Rep ids as the report shows them: pseudonyms when the report's ``pseudonymize`` is on."""
+    from kit.report import pseudonymize
+
+    return [str(x) for x in pseudonymize(pd.Series(list(ids), dtype="object"))] if ids else []
+
+
+def _with_pseudonyms(text: str, ids: list[str]) -> str:
+    for raw, shown in zip(ids, _rep_ids(ids)):
+        text = text.replace(str(raw), shown)
+    return text
+
+
 def rows(summary: pd.DataFrame, lang: str) -> list[str]:
     """From :meth:`kit.Dataset.summary`: rows read and set aside."""
     n_in, n_out = int(summary["rows_in"].sum()), int(summary["rows_quarantined"].sum())
@@ -119,7 +132,8 @@ def validity(val: pd.DataFrame, lang: str) -> list[str]:
     if bad:
         out.append(i18n.t("nb.not_valid_list", lang, kpis=_sep(lang).join(bad)))
     for k in val.index[val["gaming"].astype(bool)]:
-        out.append(i18n.t("nb.gaming_sentence", lang, kpi=kpi_name(k, lang), reps=", ".join(val.at[k, "gaming_reps"])))
+        out.append(i18n.t("nb.gaming_sentence", lang, kpi=kpi_name(k, lang),
+                          reps=", ".join(_rep_ids(val.at[k, "gaming_reps"]))))
     return out
 
 
@@ -153,7 +167,7 @@ def validity_table(val: pd.DataFrame, lang: str) -> pd.DataFrame:
         _label(lang, "KPI", "KPI"): [kpi_name(k, lang) for k in val.index],
         _label(lang, "serves", "服务维度"): [dimension(d, lang) for d in val["dimension"]],
         _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in val["verdict"]],
-        _label(lang, "reason", "理由"): val["reason"].to_numpy(),
+        _label(lang, "reason", "理由"): [_with_pseudonyms(r, g) for r, g in zip(val["reason"], val["gaming_reps"])],
         _label(lang, "coverage", "覆盖率"): val["coverage"].round(2).to_numpy(),
         _label(lang, "reliability", "信度"): val["reliability"].round(2).to_numpy(),
         "r": val["r_target"].round(2).to_numpy(),
