@@ -35,7 +35,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -345,53 +345,49 @@ def _read_folder(folder: Path, cmap: dict) -> _Raw:
     return _Raw(frames, labels, problems, inst if inst.is_file() else None, cm if cm.is_file() else None, hashes)
 
 
+def _read_database(names: list[str], read: Callable[[str], pd.DataFrame], where: str, cmap: dict) -> _Raw:
+    """The contract's tables of a database, given its table names and a reader of one table."""
+    frames, labels, problems = {}, {}, []
+    have = {n.lower(): n for n in names}
+    for table in S.TABLES:
+        name = cmap["files"].get(table, table)
+        real = have.get(str(name).lower())
+        if real is None:
+            if table not in S.OPTIONAL_TABLES:
+                problems.append(S.Problem(table, None, f"table missing: no table '{name}' in {where}"))
+            continue
+        frames[table] = read(real)
+        labels[table] = f"{where}:{real}"
+    return _Raw(frames, labels, problems)
+
+
 def _read_duckdb(path: Path, cmap: dict) -> _Raw:
     import duckdb
 
-    frames, labels, problems = {}, {}, []
     con = duckdb.connect(str(path), read_only=True)
     try:
-        have = {r[0].lower(): r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        for table in S.TABLES:
-            name = cmap["files"].get(table, table)
-            real = have.get(str(name).lower())
-            if real is None:
-                if table not in S.OPTIONAL_TABLES:
-                    problems.append(S.Problem(table, None, f"table missing: no table '{name}' in {path.name}"))
-                continue
-            frames[table] = con.execute(f'SELECT * FROM "{real}"').df()
-            labels[table] = f"{path.name}:{real}"
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return _read_database(names, lambda t: con.execute(f'SELECT * FROM "{t}"').df(), path.name, cmap)
     finally:
         con.close()
-    return _Raw(frames, labels, problems)
 
 
 def _read_sql(url: str, cmap: dict, db_schema: str | None) -> _Raw:
     import ibis
 
-    frames, labels, problems = {}, {}, []
     try:
         con = ibis.connect(url)
     except Exception as exc:
         raise S.SchemaError([S.Problem("", None, f"cannot connect to {_safe_url(url)} "
                                        f"({type(exc).__name__}: {exc})")]) from None
     try:
-        have = {n.lower(): n for n in con.list_tables(database=db_schema)}
-        for table in S.TABLES:
-            name = cmap["files"].get(table, table)
-            real = have.get(str(name).lower())
-            if real is None:
-                if table not in S.OPTIONAL_TABLES:
-                    problems.append(S.Problem(table, None, f"table missing: no table '{name}' in {_safe_url(url)}"))
-                continue
-            frames[table] = con.table(real, database=db_schema).to_pandas()
-            labels[table] = f"{_safe_url(url)} table {real}"
+        return _read_database(con.list_tables(database=db_schema),
+                              lambda t: con.table(t, database=db_schema).to_pandas(), _safe_url(url), cmap)
     finally:
         try:
             con.disconnect()
         except Exception:
             pass
-    return _Raw(frames, labels, problems)
 
 
 def _safe_url(url: str) -> str:
