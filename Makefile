@@ -7,6 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-deps
+FONT_STAMP := $(VENV)/.fonts
 QUARTER ?= latest
 REPORT_LANG ?= zh
 
@@ -28,26 +29,35 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # System packages, from the machine's Debian/Ubuntu packages when missing (needs root and
-# apt-get; elsewhere install them yourself):
-#  - PostgreSQL server binaries (initdb, pg_ctl) for the database tests;
-#  - fonts-noto-cjk: a font with Chinese characters for the charts and HTML reports;
-#  - chromium (and chromium-driver): the headless browser of tests/test_browser.py.
-# Re-checked whenever this Makefile changes; a no-op when everything is there.
-$(SYSTEM_STAMP): $(STAMP) Makefile
+# apt-get; elsewhere install them yourself). `make report` needs only a font with Chinese
+# characters (fonts-noto-cjk) for the charts and HTML reports; `make test` also needs the
+# PostgreSQL server binaries (initdb, pg_ctl) for the database tests and chromium (with
+# chromium-driver) for the browser tests. Re-checked whenever this Makefile changes.
+define install_missing
 	@missing=""; \
-	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  missing="$$missing postgresql"; fi; \
+	if [ "$(1)" = "test" ]; then \
+	  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	    missing="$$missing postgresql"; fi; \
+	  if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium chromium-driver"; fi; \
+	fi; \
 	if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 && \
 	   ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .); then \
 	  missing="$$missing fonts-noto-cjk"; fi; \
-	if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium chromium-driver"; fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing system packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	    if command -v fc-cache >/dev/null 2>&1; then fc-cache -f >/dev/null 2>&1 || true; fi; \
-	  else echo "note: missing system packages:$$missing (needs root and apt-get); the tests that need them are skipped"; fi; \
+	  else echo "note: missing system packages:$$missing (needs root and apt-get); install them, or the tests that need them are skipped"; fi; \
 	fi
+endef
+
+$(FONT_STAMP): $(STAMP) Makefile
+	$(call install_missing,report)
+	touch $(FONT_STAMP)
+
+$(SYSTEM_STAMP): $(STAMP) Makefile
+	$(call install_missing,test)
 	touch $(SYSTEM_STAMP)
 
 system-deps: $(SYSTEM_STAMP)
@@ -56,7 +66,7 @@ test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/python -m pytest
 
 # The latest sample quarter's reports (or QUARTER=2026Q2, REPORT_LANG=en) into outputs/.
-report: $(STAMP) $(SYSTEM_STAMP)
+report: $(STAMP) $(FONT_STAMP)
 	$(BIN)/kit run --quarter $(QUARTER) --lang $(REPORT_LANG)
 
 lab: $(STAMP)
