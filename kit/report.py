@@ -992,7 +992,7 @@ def save_table(
 
         lang = ctx.lang if ctx else i18n.DEFAULT_LANG
         na = i18n.missing(lang)
-        shown = out if len(out) <= 500 else out.head(500)
+        shown = _labelled(out if len(out) <= 500 else out.head(500), lang)
         body = shown.to_html(na_rep=na, float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
                              index=index, border=0, classes="dataframe kit-table")
         top = f"<p><b>{html.escape(caption)}</b></p>" if caption else ""
@@ -1003,6 +1003,41 @@ def save_table(
             note += f'<p style="color:#57606a;font-size:0.9em">{html.escape(i18n.t("report.pseudonymized_note", lang))}</p>'
         _display(HTML(top + body + note), "table", name=name)
     return None
+
+
+_VALUE_KEYS = {"quadrant": "quadrant", "verdict": "verdict", "tier": "tier"}
+_DIMENSION_INDEXES = {"dimension", "score"}
+
+
+def _labelled(df: "pd.DataFrame", lang: str) -> "pd.DataFrame":
+    """A table as a report shows it: column names, KPI ids, dimensions and categories in the
+    report's language (``column.*``, ``dimension.*``, ``quadrant.*``... in kit/locales). The
+    CSV keeps the machine names."""
+    from kit.kpis import display_name, ids
+
+    kpis = set(ids())
+
+    def col(name: Any) -> Any:
+        text = str(name)
+        if text in kpis:
+            return display_name(text, lang)
+        if text.startswith("n_") and text[2:] in kpis:
+            return f"n · {display_name(text[2:], lang)}"
+        key = f"column.{text}"
+        if i18n.has(key, lang):
+            return i18n.t(key, lang)
+        return i18n.t(f"dimension.{text}", lang) if i18n.has(f"dimension.{text}", lang) else name
+
+    out = df.copy()
+    for c, prefix in _VALUE_KEYS.items():
+        if c in out.columns and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
+            out[c] = [i18n.t(f"{prefix}.{v}", lang) if isinstance(v, str) and i18n.has(f"{prefix}.{v}", lang) else v
+                      for v in out[c]]
+    if out.index.name in _DIMENSION_INDEXES:
+        out.index = pd.Index([i18n.dimension_name(str(v), lang) for v in out.index], name=out.index.name)
+    out.columns = [col(c) for c in out.columns]
+    out.index.names = [col(n) if n is not None else None for n in out.index.names]
+    return out
 
 
 def save_next_quarter_params(
