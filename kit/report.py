@@ -1033,6 +1033,9 @@ def _labelled(df: "pd.DataFrame", lang: str) -> "pd.DataFrame":
         if c in out.columns and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
             out[c] = [i18n.t(f"{prefix}.{v}", lang) if isinstance(v, str) and i18n.has(f"{prefix}.{v}", lang) else v
                       for v in out[c]]
+    for c in out.columns:
+        if pd.api.types.is_bool_dtype(out[c]):
+            out[c] = [v if pd.isna(v) else i18n.fmt(bool(v), "", lang) for v in out[c]]
     if out.index.name in _DIMENSION_INDEXES:
         out.index = pd.Index([i18n.dimension_name(str(v), lang) for v in out.index], name=out.index.name)
     out.columns = [col(c) for c in out.columns]
