@@ -44,6 +44,19 @@ def _grouped(df: pd.DataFrame, group: str, value: str, what: str) -> tuple[pd.Da
     return out, int((~keep).sum())
 
 
+def _checked_anova(data: pd.DataFrame, group: str, what: str) -> dict[str, float]:
+    """:func:`_anova` after checking there are 2+ groups and a within-group variance."""
+    k = data["g"].nunique()
+    if k < 2:
+        raise ValueError(f"{what} needs at least 2 groups in df[{group!r}]; got {k}.")
+    if len(data) <= k:
+        raise ValueError(
+            f"{what} needs at least one group with 2 or more observations (within-group "
+            f"variance); got {len(data)} observations in {k} groups."
+        )
+    return _anova(data["g"], data["x"])
+
+
 def _anova(g: pd.Series, x: pd.Series) -> dict[str, float]:
     """One-way ANOVA mean squares for unbalanced groups (sorted by group label)."""
     grp = x.groupby(g, sort=True, observed=True)
@@ -94,15 +107,7 @@ def icc1(df: pd.DataFrame, group: str, value: str) -> float:
     ``anova_lm`` on unbalanced sets, see tests/stats/test_multilevel.py.
     """
     data, _ = _grouped(df, group, value, "icc1")
-    k = data["g"].nunique()
-    if k < 2:
-        raise ValueError(f"icc1 needs at least 2 groups in df[{group!r}]; got {k}.")
-    if len(data) <= k:
-        raise ValueError(
-            "icc1 needs at least one group with 2 or more observations (within-group "
-            f"variance); got {len(data)} observations in {k} groups."
-        )
-    a = _anova(data["g"], data["x"])
+    a = _checked_anova(data, group, "icc1")
     denom = a["msb"] + (a["n0"] - 1.0) * a["msw"]
     if denom == 0:
         return float("nan")
@@ -245,14 +250,7 @@ def _shrink_mean(df: pd.DataFrame, group: str, value: str, level: float) -> pd.D
     grp = data["x"].groupby(data["g"], sort=True, observed=True)
     n_i = grp.size()
     k = len(n_i)
-    if k < 2:
-        raise ValueError(f"shrink needs at least 2 groups in df[{group!r}]; got {k}.")
-    if len(data) <= k:
-        raise ValueError(
-            "shrink (kind='mean') needs at least one group with 2 or more observations to "
-            f"estimate the within-group variance; got {len(data)} observations in {k} groups."
-        )
-    a = _anova(data["g"], data["x"])
+    a = _checked_anova(data, group, "shrink (kind='mean')")
     sigma2 = a["msw"]
     tau2 = max(0.0, (a["msb"] - a["msw"]) / a["n0"])
     raw = grp.mean()
