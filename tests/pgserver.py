@@ -38,6 +38,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+try:  # tests/ as a package, or as a rootdir folder on sys.path
+    from .ci import in_ci
+except ImportError:
+    from ci import in_ci
+
 __all__ = [
     "PostgresNotFound",
     "PostgresServer",
@@ -130,11 +135,6 @@ def find_bindir() -> Path:
         + ", ".join(str(p) for p in searched)
         + ". Install them (Debian: `apt-get install postgresql`) or set KIT_PG_BINDIR."
     )
-
-
-def in_ci() -> bool:
-    """True when the environment says this is a CI run (``CI=true``, ``1``, ``yes``)."""
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def require_bindir() -> Path:

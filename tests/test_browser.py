@@ -6,8 +6,12 @@ blocks any to another host), every console error and uncaught exception, checks 
 report text is there, and saves a full-page screenshot (PNG) into the test's temporary folder.
 
 Needs /usr/bin/chromium (Debian's ``chromium`` package, installed by ``make test``) and the
-``websocket-client`` package (the ``test`` extra). Skipped when Chromium is missing, except
-under ``CI=true``, where that is a failure.
+``websocket-client`` package (the ``test`` extra). Skipped when either is missing, except in a
+CI run (``tests.ci.in_ci``), where that is a failure.
+
+The DevTools websocket has no read timeout: its reader thread waits for as long as the suite
+takes to build the reports between two pages (a read timeout there once killed the reader
+and failed the next call). Each call has its own deadline instead.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci import require
 from tests.notebooks.runs import shared_run
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,11 +43,15 @@ LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:", "chrome-error:")
 
 
 def _require_chromium() -> None:
-    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("/usr/bin/chromium is missing: CI must install Debian's chromium package (make test does)")
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium; make test installs it)")
+    require(CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK),
+            "no /usr/bin/chromium (apt-get install chromium; make test installs it)")
+
+
+def _require_websocket() -> None:
+    try:
+        import websocket  # noqa: F401  (websocket-client, the test extra)
+    except ImportError:
+        require(False, "no websocket-client: pip install -e '.[test]' (make test does)")
 
 
 class DevTools:
@@ -52,6 +61,10 @@ class DevTools:
         import websocket
 
         self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        # The 30 s bound the handshake only. Reads wait without limit: the reader thread must
+        # outlive any idle stretch (the reports of the next language take longer than 30 s to
+        # build), and every call() has its own deadline.
+        self.ws.settimeout(None)
         self.ids = itertools.count(1)
         self.events: "queue.Queue[dict]" = queue.Queue()
         self.replies: dict[int, dict] = {}
@@ -105,7 +118,7 @@ class DevTools:
 @pytest.fixture(scope="module")
 def browser():
     _require_chromium()
-    pytest.importorskip("websocket", reason="pip install websocket-client (the test extra)")
+    _require_websocket()
     profile = Path(tempfile.mkdtemp(prefix="kit-chromium-"))
     proc = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -210,8 +223,7 @@ def shared(tmp_path_factory):
 def test_cjk_font_for_the_browser():
     _require_chromium()
     fc = shutil.which("fc-list")
-    if fc is None:
-        pytest.skip("no fc-list")
+    require(fc is not None, "no fc-list (apt-get install fontconfig; make test installs fonts-noto-cjk with it)")
     zh = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True).stdout
     assert zh.strip(), "no font for Chinese text: install fonts-noto-cjk (make test does)"
 

@@ -28,6 +28,7 @@ import kit
 import kit.report as R
 from kit import i18n
 from kit import params as P
+from tests.ci import require
 from tests.notebooks.runs import NOTEBOOKS, ROOT, make_inputs, shared_run
 
 EXTERNAL = re.compile(r"""<(script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(src|href)\s*=\s*["']?\s*(https?:)?//""",
@@ -115,10 +116,7 @@ def test_chinese_chart_renders_with_a_cjk_font():
     from kit.plots import setup_fonts
 
     font = setup_fonts(warn=False)
-    if font is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no CJK font: `make test` installs fonts-noto-cjk")
-        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    require(font is not None, "no CJK font installed (apt-get install fonts-noto-cjk; make test does)")
     path = fm.findfont(fm.FontProperties(family=matplotlib.rcParams["font.sans-serif"][0]), fallback_to_default=False)
     assert "CJK" in path or any(s in path.lower() for s in ("yahei", "msyh", "pingfang", "simhei", "wqy", "sourcehan"))
     with warnings.catch_warnings(record=True) as caught:
