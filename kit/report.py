@@ -91,7 +91,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import yaml
 
-from kit import i18n
+from kit import i18n, pii
+from kit.pii import find_personal_data
 from kit import params as P
 
 
@@ -164,24 +165,9 @@ class ReportError(RuntimeError):
 
 
 # =================================================================================================
-# Personal data: e-mail addresses, phone numbers
+# Personal data: the detector lives in kit.pii; here, findings in outputs and the report language
 # =================================================================================================
 
-_EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
-    r"(?![A-Za-z0-9\-])")
-_BEFORE = r"(?<![0-9A-Za-z_.,+/\\])"
-_AFTER = r"(?![0-9A-Za-z_]|[.,]\d)"
-_SEP = r"[ \t\-\u2010-\u2015]?"
-# Chinese mobile numbers: 1[3-9]x xxxx xxxx, with or without +86 / 0086 and separators
-_MOBILE = re.compile(
-    _BEFORE + r"(?:(?:\+|00)86" + _SEP + r"|\(\+?86\)" + _SEP + r")?1[3-9]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}"
-    + _AFTER)
-# Chinese landlines: area code (010, 02x, 0xxx; or +86 without the 0) and a 7-8 digit number
-_AREA = r"(?:10|2\d|[3-9]\d{2})"
-_LANDLINE = re.compile(
-    _BEFORE + r"(?:(?:\+|00)86" + _SEP + r"\(?0?" + _AREA + r"\)?|\(0" + _AREA + r"\)|0" + _AREA + r")"
-    + _SEP + r"[2-9]\d{2,3}" + _SEP + r"\d{4}" + r"(?:\s?(?:-|转|ext\.?|x)\s?\d{1,5})?" + _AFTER)
 _DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=\s\\n]+")
 
 
@@ -198,52 +184,13 @@ class Finding:
         return f"{self.file}, line {self.line}: {self.kind} {self.masked}"
 
 
-def _mask(kind: str, value: str) -> str:
-    if kind == "e-mail":
-        local, _, domain = value.replace("＠", "@").partition("@")
-        return f"{local[:1]}***@{domain}"
-    if kind == "name":
-        return value[:1] + "*" * max(1, len(value) - 1)
-    digits = re.sub(r"\D", "", value)
-    return f"{digits[:3]}****{digits[-4:]}"
-
-
-def find_personal_data(text: str) -> list[tuple[str, str]]:
-    """E-mail addresses and phone numbers in ``text``: a list of ``(kind, value)``.
-
-    ``kind`` is ``e-mail``, ``mobile`` (Chinese mobile number, 1[3-9]x xxxx xxxx, with or
-    without +86 and separators) or ``landline`` (area code + 7-8 digits: 010-12345678,
-    (0755) 8601 3388, +86 21 6888 8888, with an optional extension).
-    """
-    if not isinstance(text, str) or not text:
-        return []
-    found = [("e-mail", m.group(0)) for m in _EMAIL.finditer(text)]
-    found += [("mobile", m.group(0)) for m in _MOBILE.finditer(text)]
-    found += [("landline", m.group(0)) for m in _LANDLINE.finditer(text)]
-    return found
-
-
 def _redaction_label(lang: str | None) -> str:
     lang = lang or (_CURRENT.lang if _CURRENT is not None else i18n.DEFAULT_LANG)
     return i18n.t("report.redacted", lang)
 
 
 def redact(text: Any, replacement: str | None = None, *, lang: str | None = None) -> Any:
-    """Replace e-mail addresses and phone numbers in text (or in every cell of a Series).
-
-    Parameters
-    ----------
-    text : str, Series or any
-        Text to clean; a pandas Series is cleaned cell by cell; other values (numbers, None,
-        NaN) come back unchanged.
-    replacement : str, optional
-        What replaces each address or number; default ``[已隐去]`` / ``[redacted]`` in the
-        report language.
-
-    Returns
-    -------
-    The same kind of object, with e-mail addresses, Chinese mobile numbers and landline
-    numbers (with or without +86 and separators) replaced.
+    """:func:`kit.pii.redact` with the replacement in the report language (``[已隐去]`` / ``[redacted]``).
 
     Examples
     --------
@@ -254,10 +201,7 @@ def redact(text: Any, replacement: str | None = None, *, lang: str | None = None
         return text.map(lambda v: redact(v, replacement, lang=lang))
     if not isinstance(text, str) or not text:
         return text
-    rep = _redaction_label(lang) if replacement is None else replacement
-    out = _EMAIL.sub(rep, text)
-    out = _MOBILE.sub(rep, out)
-    return _LANDLINE.sub(rep, out)
+    return pii.redact(text, _redaction_label(lang) if replacement is None else replacement)
 
 
 # =================================================================================================
@@ -1333,11 +1277,11 @@ def scan_outputs(folder: str | Path, *, names: Iterable[str] = (), skip: Iterabl
         text = _text_for_scan(path)
         for kind, value in find_personal_data(text):
             line = text.count("\n", 0, text.find(value)) + 1
-            found.append(Finding(rel, line, kind, _mask(kind, value)))
+            found.append(Finding(rel, line, kind, pii.mask(kind, value)))
         if name_re is not None:
             for m in name_re.finditer(text):
                 line = text.count("\n", 0, m.start()) + 1
-                found.append(Finding(rel, line, "name", _mask("name", m.group(0))))
+                found.append(Finding(rel, line, "name", pii.mask("name", m.group(0))))
     return found
 
 
