@@ -8,6 +8,16 @@ implementation (R's relaimpo and psych, pingouin, statsmodels, scipy), as its No
 
 from __future__ import annotations
 
+from .association import (
+    PartialCorrelation,
+    SplitReliability,
+    disattenuate,
+    partial_correlation,
+    reps_needed,
+    rowwise_correlation,
+    rowwise_partial_correlation,
+    split_reliability,
+)
 from .importance import relative_importance
 from .inference import (
     CorrelationResult,
@@ -23,6 +33,14 @@ from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
 __all__ = [
     "AlphaResult",
+    "PartialCorrelation",
+    "SplitReliability",
+    "disattenuate",
+    "partial_correlation",
+    "reps_needed",
+    "rowwise_correlation",
+    "rowwise_partial_correlation",
+    "split_reliability",
     "CorrelationResult",
     "KendallResult",
     "benjamini_hochberg",
