@@ -168,6 +168,10 @@ _WIN_LOGIT = {"intercept": -0.35, "segment": {"enterprise": -0.30, "mid-market":
               "quality": 0.0, "template": -1.60}
 _NEEDS_ANALYSIS_P = 0.35
 _GAMING_EXTRA_PER_10_CUSTOMERS = (1.5, 3.0, 4.5)  # template proposals, last three quarters
+# The confounding option (``generate(confounded_sales=True)``): a selling skill that correlates
+# strongly with responsiveness ability and alone drives deals (win odds and deal size). It has
+# no effect on any survey answer, so the sales KPIs ride on good service without serving it.
+_SELLING = {"corr_responsiveness": 0.80, "win_logit": 1.00, "log_amount": 0.45}
 
 _HOLIDAYS = (  # weekday public holidays (mainland China) used for business-day times
     "2024-10-01", "2024-10-02", "2024-10-03", "2024-10-04", "2024-10-07",
@@ -245,6 +249,12 @@ _KPI_TRUTH = {  # KPI id -> (dimension, intended validity, mechanism)
         "CSAT"),
 }
 
+_CONFOUNDED_TRUTH = {  # KPI id -> intended verdict with generate(confounded_sales=True)
+    "revenue_won": "confounded",
+    "win_rate": "confounded",
+    "quota_attainment": "confounded",
+}
+
 GROUND_TRUTH: dict[str, Any] = {
     "description": (
         "Planted effects of kit.sample.generate(). Rep abilities are standard normal per "
@@ -293,6 +303,17 @@ GROUND_TRUTH: dict[str, Any] = {
         "extra_template_proposals_per_10_customers": _GAMING_EXTRA_PER_10_CUSTOMERS,
         "template_win_logit": _WIN_LOGIT["template"],
     },
+    "confounded_sales": {
+        "option": "generate(confounded_sales=True)",
+        "selling_skill": "standard normal per rep; correlation with responsiveness ability "
+                         f"{_SELLING['corr_responsiveness']}; no effect on any survey answer",
+        "win_logit_per_sd": _SELLING["win_logit"],
+        "log_amount_per_sd": _SELLING["log_amount"],
+        "kpis": dict(_CONFOUNDED_TRUTH),
+        "mechanism": "the sales KPIs correlate with satisfaction only because the selling skill "
+                     "correlates with responsiveness; controlling for the responsiveness KPIs "
+                     "removes the association",
+    },
     "sample": {},  # filled at the end of the module: special reps of the default sample
 }
 """Planted effects, as plain data.
@@ -300,7 +321,8 @@ GROUND_TRUTH: dict[str, Any] = {
 ``dimensions``: per dimension its CSAT weight, importance rank, latent mean and intended
 quadrant; ``driver_ranking``: dimensions by planted importance; ``fix_first``; ``trend``;
 ``kpis``: per KPI id its dimension, intended ``validity`` (valid, weak, not valid) and the
-mechanism; ``gaming``; ``sample``: the rep ids of the leavers, new hires and gaming reps in the
+mechanism; ``gaming``; ``confounded_sales``: the selling skill planted by
+``generate(confounded_sales=True)`` and the verdict the sales KPIs should then get; ``sample``: the rep ids of the leavers, new hires and gaming reps in the
 default sample (seed 2026, 40 reps). For other arguments :func:`true_reps` returns every rep's
 latent abilities and roles."""
 
@@ -574,8 +596,21 @@ def _streams(seed: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
 
 
+def _selling_skill(seed: int, ability: np.ndarray) -> np.ndarray:
+    """The planted selling skill: correlated with responsiveness ability, nothing else.
+
+    Drawn from a seventh stream spawned from the seed (spawning more children leaves the first
+    six unchanged), so the default sample does not change.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(7)[6])
+    rho = _SELLING["corr_responsiveness"]
+    resp = ability[:, DIMENSIONS.index("responsiveness")]
+    other = _orthogonal(rng.standard_normal(len(resp)), ability)
+    return rho * resp + math.sqrt(1 - rho * rho) * other
+
+
 def true_reps(seed: int = 2026, n_reps: int = 40, quarters: str = "2024Q4:2026Q3",
-              scale: float = 1.0) -> pd.DataFrame:
+              scale: float = 1.0, confounded_sales: bool = False) -> pd.DataFrame:
     """The latent truth about each rep of ``generate(seed, n_reps, ..., quarters, scale)``.
 
     Parameters
@@ -592,7 +627,8 @@ def true_reps(seed: int = 2026, n_reps: int = 40, quarters: str = "2024Q4:2026Q3
         ``personalized_propensity`` (probability that a deal gets a personalized proposal,
         unrelated to any ability), and the roles ``leaver`` (left during the range, inactive),
         ``new_hire`` (hired in the last two quarters) and ``gaming`` (inflates
-        ``personalized_proposals`` with template proposals in the last three quarters).
+        ``personalized_proposals`` with template proposals in the last three quarters); with
+        ``confounded_sales``, ``ability_selling`` (the planted selling skill).
     """
     _check_args(seed, n_reps, 1, scale)
     frame = _Frame(quarters)
@@ -603,6 +639,8 @@ def true_reps(seed: int = 2026, n_reps: int = 40, quarters: str = "2024Q4:2026Q3
     out["workload"] = r["workload"]
     out["survey_response_factor"] = r["response_factor"]
     out["personalized_propensity"] = r["personalized_p"]
+    if confounded_sales:
+        out["ability_selling"] = _selling_skill(int(seed), r["ability"])
     roles = np.zeros(n, dtype=bool)
     for role, idx in (("leaver", r["leavers"]), ("new_hire", r["new"]), ("gaming", r["gaming"])):
         flag = roles.copy()
@@ -1009,12 +1047,14 @@ def _deals(rng: np.random.Generator, reps: dict, cust: dict, frame: _Frame,
     personalized = template | (rng.random(n) < reps["personalized_p"][rep])
     needs_analysis = rng.random(n) < np.where(template, 0.15, _NEEDS_ANALYSIS_P)
     a = reps["ability"][rep]
+    selling = reps["selling"][rep] if "selling" in reps else np.zeros(n)
     wl = _WIN_LOGIT
     logit = (wl["intercept"] + np.array([wl["segment"][s] for s in _SEGMENTS])[seg]
              + wl["quality"] * a[:, DIMENSIONS.index("quality")]
              + personalized * (wl["personalized"]
                                + wl["personalization_if_personalized"]
-                               * a[:, DIMENSIONS.index("personalization")]))
+                               * a[:, DIMENSIONS.index("personalization")])
+             + _SELLING["win_logit"] * selling)
     logit = np.where(template, wl["template"], logit)
     won = rng.random(n) < _expit(logit)
     median_days = np.array([70.0, 40.0, 22.0])[seg]
@@ -1024,7 +1064,7 @@ def _deals(rng: np.random.Generator, reps: dict, cust: dict, frame: _Frame,
     is_open = stalled | (closed >= frame.cutoff)
     stage = np.where(is_open, 0, np.where(won, 1, 2))
     amount = np.array([_AMOUNT_MEDIAN[s] for s in _SEGMENTS])[seg] * np.exp(
-        0.8 * rng.standard_normal(n))
+        0.8 * rng.standard_normal(n) + _SELLING["log_amount"] * selling)
     amount = np.round(amount, -1)
     amount = np.where(is_open & (rng.random(n) < 0.02), 0.0, amount)
     order = np.lexsort((c, created))
@@ -1068,7 +1108,8 @@ def _quotas(rng: np.random.Generator, reps: dict, cust: dict, frame: _Frame) -> 
 
 
 def generate(seed: int = 2026, n_reps: int = 40, n_customers: int = 2000,
-             quarters: str = "2024Q4:2026Q3", scale: float = 1.0) -> dict[str, pd.DataFrame]:
+             quarters: str = "2024Q4:2026Q3", scale: float = 1.0,
+             confounded_sales: bool = False) -> dict[str, pd.DataFrame]:
     """Generate the synthetic data set with planted effects.
 
     Parameters
@@ -1086,6 +1127,11 @@ def generate(seed: int = 2026, n_reps: int = 40, n_customers: int = 2000,
         every volume. At scale 1 there are about 49,000 interactions, 11,500 survey responses
         and 4,300 deals; ``scale=200`` gives about 10 million interactions and 2 million
         responses (``scale=95``: about 1 million responses).
+    confounded_sales : bool, default False
+        Plant a selling skill that correlates 0.8 with responsiveness ability and alone
+        drives deals (win odds and deal size), with no effect on satisfaction: the sales KPIs
+        then correlate with satisfaction only through responsiveness (see
+        ``GROUND_TRUTH["confounded_sales"]``). The other tables are unchanged.
 
     Returns
     -------
@@ -1106,11 +1152,15 @@ def generate(seed: int = 2026, n_reps: int = 40, n_customers: int = 2000,
     latent abilities of each rep come from :func:`true_reps`.
     """
     _check_args(seed, n_reps, n_customers, scale)
+    if not isinstance(confounded_sales, bool):
+        raise ValueError(f"confounded_sales must be True or False, got {confounded_sales!r}")
     frame = _Frame(quarters)
     cal = _Calendar()
     n_r, n_c = _effective_sizes(n_reps, n_customers, float(scale))
     g_rep, g_cust, g_int, g_surv, g_deal, g_quota = _streams(int(seed))
     reps = _draw_reps(g_rep, n_r, frame)
+    if confounded_sales:
+        reps["selling"] = _selling_skill(int(seed), reps["ability"])
     cust = _draw_customers(g_cust, reps, n_c, frame)
     inter = _interactions(g_int, reps, cust, frame, cal)
     surv = _surveys(g_surv, reps, cust, inter, frame, cal)
