@@ -368,9 +368,20 @@ def _shrink_rate(
             f"{'0' if total_y == 0 else '1'}, so no Beta prior can be fitted; the rate is "
             f"{total_y / total_n:.0f} for every group."
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        a, b = _fit_beta_prior(y, n)
+    if n.max() <= 1:
+        # One trial per group: the beta-binomial likelihood cannot tell the spread between
+        # groups from binomial noise (it is flat in the prior's precision), so an optimizer
+        # would stay wherever it started. Say so and pool completely.
+        warnings.warn(
+            "shrink(kind='rate'): every group has a single trial, so the spread between groups "
+            "cannot be estimated; each group is pulled fully to the overall rate "
+            f"{total_y / total_n:.3f}.", RuntimeWarning, stacklevel=3)
+        mu = total_y / total_n
+        a, b = mu * 1e6, (1.0 - mu) * 1e6
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            a, b = _fit_beta_prior(y, n)
     post_a = a + y
     post_b = b + n - y
     shrunk = post_a / (post_a + post_b)

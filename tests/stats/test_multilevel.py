@@ -274,3 +274,13 @@ def test_shrinkage_moves_toward_the_grand_mean_and_not_past_it(df, kind):
         n, y = got["n"].to_numpy(), (got["raw"] * got["n"]).to_numpy()
         median = stats.beta.median(got.attrs["prior_a"] + y, got.attrs["prior_b"] + n - y)
         assert (got["lower"] <= median + tol).all() and (median <= got["upper"] + tol).all()
+
+
+def test_shrink_rate_with_one_trial_per_group_pools_and_says_why():
+    # With one trial per group the beta-binomial likelihood is flat in the prior's precision
+    # (P(y=1) = a / (a + b) whatever a + b), so a fit would stay at its starting value.
+    df = pd.DataFrame({"g": list("abcdefgh"), "y": [1, 0, 1, 1, 0, 1, 0, 1], "n": [1] * 8})
+    with pytest.warns(RuntimeWarning, match="single trial"):
+        got = shrink(df, "g", "y", kind="rate", trials="n")
+    assert got["shrunk"].to_numpy() == pytest.approx(np.full(8, 5 / 8), abs=1e-5)
+    assert (got["weight"] < 1e-5).all()
