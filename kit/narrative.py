@@ -128,9 +128,17 @@ def validity(val: pd.DataFrame, lang: str) -> list[str]:
     out = [i18n.t("nb.validity_sentence", lang, k=len(val), valid=int(counts.get("valid", 0)),
                   weak=int(counts.get("weak", 0)), not_valid=int(counts.get("not valid", 0)),
                   insufficient=int(counts.get("insufficient data", 0)))]
+    if counts.get("confounded", 0) or counts.get("inconclusive", 0):
+        out.append(i18n.t("nb.validity_sentence_more", lang, confounded=int(counts.get("confounded", 0)),
+                          inconclusive=int(counts.get("inconclusive", 0))))
     bad = [kpi_name(k, lang) for k in val.index[val["verdict"] == "not valid"]]
     if bad:
         out.append(i18n.t("nb.not_valid_list", lang, kpis=_sep(lang).join(bad)))
+    if "previous_verdict" in val:
+        moved = [f"{kpi_name(k, lang)} ({i18n.t(f'verdict.{p}', lang)} → {i18n.t(f'verdict.{v}', lang)})"
+                 for k, p, v in zip(val.index, val["previous_verdict"], val["verdict"]) if isinstance(p, str) and p != v]
+        if moved:
+            out.append(i18n.t("nb.validity_changed", lang, changes=_sep(lang).join(moved)))
     for k in val.index[val["gaming"].astype(bool)]:
         out.append(i18n.t("nb.gaming_sentence", lang, kpi=kpi_name(k, lang),
                           reps=", ".join(_rep_ids(val.at[k, "gaming_reps"]))))
@@ -154,6 +162,9 @@ def weights(rec: "WeightRecommendation", lang: str) -> list[str]:
     if changed and np.isfinite(rec.kendall_tau):
         key = "nb.ranking_sentence" if rec.kendall_tau >= 0.7 else "nb.ranking_sentence_changed"
         out.append(i18n.t(key, lang, tau=rec.kendall_tau))
+    if np.isfinite(getattr(rec, "valid_share_before", np.nan)):
+        out.append(i18n.t("nb.valid_weight_share", lang, before=round(100 * rec.valid_share_before),
+                          after=round(100 * rec.valid_share_after)))
     return out
 
 
@@ -167,6 +178,9 @@ def validity_table(val: pd.DataFrame, lang: str) -> pd.DataFrame:
         _label(lang, "KPI", "KPI"): [kpi_name(k, lang) for k in val.index],
         _label(lang, "serves", "服务维度"): [dimension(d, lang) for d in val["dimension"]],
         _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in val["verdict"]],
+        _label(lang, "last quarter", "上季度"): [i18n.t(f"verdict.{v}", lang) if isinstance(v, str) else ""
+                                               for v in val.get("previous_verdict", [None] * len(val))],
+        _label(lang, "decided by", "判定方法"): list(val.get("method", [""] * len(val))),
         _label(lang, "reason", "理由"): [_with_pseudonyms(r, g) for r, g in zip(val["reason"], val["gaming_reps"])],
         _label(lang, "coverage", "覆盖率"): val["coverage"].round(2).to_numpy(),
         _label(lang, "reliability", "信度"): val["reliability"].round(2).to_numpy(),

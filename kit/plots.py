@@ -132,6 +132,7 @@ def setup_fonts(warn: bool = True) -> str | None:
 # --- the charts of the reports -------------------------------------------------------------------
 
 PALETTE = {"valid": "#2a9d8f", "weak": "#e9c46a", "not valid": "#e76f51", "insufficient data": "#adb5bd",
+            "confounded": "#9b5de5", "inconclusive": "#8ecae6",
             "above average": "#2a9d8f", "average": "#8d99ae", "below average": "#e76f51",
             "fix first": "#e76f51", "keep up": "#2a9d8f", "maintain": "#8d99ae", "low priority": "#adb5bd"}
 
@@ -248,7 +249,8 @@ def validity_overview(validity: "pd.DataFrame", lang: str = "zh"):
     from matplotlib.lines import Line2D
 
     handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"verdict_{k.replace(' ', '_')}", lang))
-               for k in ("valid", "weak", "not valid", "insufficient data")]
+               for k in ("valid", "weak", "confounded", "inconclusive", "not valid", "insufficient data")
+               if k in set(v["verdict"])]
     ax.legend(handles=handles, loc="lower right", frameon=True)
     fig.tight_layout()
     return fig
