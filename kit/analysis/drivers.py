@@ -193,14 +193,23 @@ def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tup
         d = pd.DataFrame({"rep_id": sc["rep_id"].astype(str),
                           "v": pd.to_numeric(sc[col], errors="coerce").astype(float)}).dropna()
         counts = d.groupby("rep_id").size()
-        icc = stats.icc1(d, "rep_id", "v") if counts.size >= 2 else np.nan
+        if counts.size < 3:  # 1 rep: no between-rep variance at all; 2: one degree of freedom
+            warnings.warn(f"rep_reliability: {col} has {counts.size} rep(s) with responses in {q}; at least 3 "
+                          "are needed to estimate how much of it lies between reps (ICC).", RuntimeWarning,
+                          stacklevel=2)
+            icc = np.nan
+        else:
+            icc = stats.icc1(d, "rep_id", "v")
         med = float(counts.median()) if len(counts) else np.nan
+        known = np.isfinite(icc)
         row = {"score": col, "icc": icc, "reps": int(counts.size), "median_n": med,
-               "reliability_at_median": float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0,
-               "reps_reliable": int((stats.rep_mean_reliability(icc, counts.to_numpy(dtype=float)) >= 0.7).sum())
-               if icc > 0 else 0}
+               "reliability_at_median": (float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0)
+               if known else np.nan,
+               "reps_reliable": (int((stats.rep_mean_reliability(icc, counts.to_numpy(dtype=float)) >= 0.7).sum())
+                                 if icc > 0 else 0) if known else 0}
         for t in targets:
-            row[f"n_for_{t:g}"] = float(np.ceil(stats.responses_needed(icc, t))) if icc > 0 else np.inf
+            row[f"n_for_{t:g}"] = (float(np.ceil(stats.responses_needed(icc, t))) if icc > 0 else np.inf) if known \
+                else np.nan
         rows.append(row)
     out = pd.DataFrame(rows).set_index("score")
     out.attrs["quarter"] = str(q)
