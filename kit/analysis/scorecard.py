@@ -466,37 +466,14 @@ def case_mix_adjusted(
     return CaseMixResult(table=out, formula=formula + " + (1 | rep)", tau2=tau2, sigma2=sigma2, optimizer=optimizer)
 
 
-_OPTIMIZERS = ("lbfgs", "bfgs", "cg", "powell", "nm")
-
-
 def _converged_fit(model: Any, formula: str) -> tuple[Any, str]:
-    """Fit a MixedLM by REML, trying optimizers in turn until one converges (no warning kept quiet).
+    """The best converged REML fit over several optimizers, or a clear error."""
+    from kit.stats.multilevel import fit_mixedlm
 
-    Raises ValueError naming every optimizer tried when none converges.
-    """
-    import warnings
-
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
-    tried = []
-    for method in _OPTIMIZERS:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                fit = model.fit(reml=True, method=method)
-            except (np.linalg.LinAlgError, ValueError) as exc:
-                tried.append(f"{method}: {exc}")
-                continue
-        # a between-rep variance of 0 is a legitimate estimate (reps do not differ beyond
-        # chance): statsmodels warns "on the boundary" for it; any other warning means trouble
-        bad = [str(c.message).splitlines()[0] for c in caught if issubclass(c.category, ConvergenceWarning)
-               and "boundary" not in str(c.message)]
-        at_boundary = float(np.asarray(fit.cov_re).ravel()[0]) <= 1e-8 * float(fit.scale)
-        if fit.converged and (not bad or at_boundary):
-            return fit, method
-        tried.append(f"{method}: {bad[0] if bad else 'did not converge'}")
-    raise ValueError(f"case-mix adjustment: the mixed model {formula} + (1 | rep) did not converge with any "
-                     f"optimizer ({'; '.join(tried)}). Use fewer covariates or more responses per rep.")
+    try:
+        return fit_mixedlm(model, f"case-mix adjustment ({formula} + (1 | rep))")
+    except ValueError as exc:
+        raise ValueError(f"{exc} Use fewer covariates or more responses per rep.") from None
 
 
 @dataclass(frozen=True)

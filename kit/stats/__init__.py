@@ -28,11 +28,14 @@ from .inference import (
     kendall_tau,
     vif,
 )
-from .multilevel import icc1, rep_mean_reliability, responses_needed, shrink
+from .multilevel import ICCResult, fit_mixedlm, icc1, icc_reml, rep_mean_reliability, responses_needed, shrink
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
 __all__ = [
     "AlphaResult",
+    "ICCResult",
+    "fit_mixedlm",
+    "icc_reml",
     "PartialCorrelation",
     "SplitReliability",
     "disattenuate",

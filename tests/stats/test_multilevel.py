@@ -284,3 +284,33 @@ def test_shrink_rate_with_one_trial_per_group_pools_and_says_why():
         got = shrink(df, "g", "y", kind="rate", trials="n")
     assert got["shrunk"].to_numpy() == pytest.approx(np.full(8, 5 / 8), abs=1e-5)
     assert (got["weight"] < 1e-5).all()
+
+
+# --- ICC by REML ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_icc_reml_equals_statsmodels_mixedlm(seed):
+    df = _unbalanced(seed, k=25)
+    from kit.stats import icc_reml
+
+    got = icc_reml(df, "rep", "score")
+    fit = smf.mixedlm("score ~ 1", df, groups=df["rep"]).fit(reml=True)
+    tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
+    assert got.method == "REML"
+    assert got.tau2 == pytest.approx(tau2, rel=1e-4) and got.sigma2 == pytest.approx(sigma2, rel=1e-4)
+    assert got.icc == pytest.approx(tau2 / (tau2 + sigma2), rel=1e-4)
+    assert got.ci_low < got.icc < got.ci_high
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")  # pingouin
+def test_icc_reml_interval_matches_pingouin_on_the_wine_data(wine):
+    # balanced data: REML equals the ANOVA ICC(1) = 0.728 (real-statistics.com, pingouin docs),
+    # and the F-based interval is pingouin's ICC1 CI95% [0.43, 0.93]
+    from kit.stats import icc_reml
+
+    got = icc_reml(wine, "Wine", "Scores")
+    assert got.icc == pytest.approx(0.728, abs=5e-4)
+    ref = pg.intraclass_corr(wine, targets="Wine", raters="Judge", ratings="Scores").set_index("Type")
+    lo, hi = ref.loc["ICC(1,1)", "CI95"]
+    assert (got.ci_low, got.ci_high) == (pytest.approx(lo, abs=0.005), pytest.approx(hi, abs=0.005))
