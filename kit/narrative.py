@@ -65,7 +65,7 @@ def coverage(cov: pd.DataFrame, lang: str) -> list[str]:
     """From :func:`kit.analysis.coverage`."""
     with_resp = cov[cov["responses"] > 0]
     return [i18n.t("nb.coverage_sentence", lang, reps=len(with_resp), below=int((~with_resp["enough_responses"]).sum()),
-                   min_n=cov.attrs.get("min_n", 10))]
+                   min_n=getattr(cov, "min_n", 10))]
 
 
 def trend(trends: pd.DataFrame, quarter: str, lang: str) -> list[str]:
@@ -95,7 +95,7 @@ def drivers(drv: pd.DataFrame, lang: str) -> list[str]:
     """From :func:`kit.analysis.drivers`: the ranking, the fix-first dimensions, the robustness check."""
     top = drv.sort_values("rank")
     names = [dimension(d, lang) for d in top.index]
-    out = [i18n.t("nb.drivers_sentence", lang, r2=drv.attrs.get("r2"), n=drv.attrs.get("n"), first=names[0],
+    out = [i18n.t("nb.drivers_sentence", lang, r2=getattr(drv, "r2", None), n=getattr(drv, "n", None), first=names[0],
                   share1=top["importance"].iloc[0], lo1=top["ci_low"].iloc[0], hi1=top["ci_high"].iloc[0],
                   second=names[1], share2=top["importance"].iloc[1], third=names[min(2, len(names) - 1)],
                   share3=top["importance"].iloc[min(2, len(names) - 1)])]
@@ -105,7 +105,7 @@ def drivers(drv: pd.DataFrame, lang: str) -> list[str]:
                           perf=float(fix["performance"].mean())))
     else:
         out.append(i18n.t("nb.no_fix_first", lang))
-    agrees = drv.attrs.get("ordinal_agrees")
+    agrees = getattr(drv, "ordinal_agrees", None)
     if agrees is True:
         out.append(i18n.t("nb.ordinal_agrees", lang))
     elif agrees is False:

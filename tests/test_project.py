@@ -46,6 +46,7 @@ def test_committed_notebooks_carry_no_outputs():
 
 
 def test_stats_imports_nothing_else_from_kit():
+    # kit.stats may use the typed result base kit.results (a leaf module), nothing else
     for py in (ROOT / "kit" / "stats").glob("*.py"):
         text = py.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(from|import)\s+kit(\.(?!stats\b)\w+)?\b", text, re.M), py.name
+        assert not re.search(r"^\s*(from|import)\s+kit(?!\.(stats|results)\b)\b", text, re.M), py.name

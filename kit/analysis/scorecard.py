@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -238,24 +239,26 @@ def scorecard(
         z[k] = (sign * (sh["shrunk"] - mu) / sd).where(enough)
         # the bootstrap: the KPI recomputed on each resample of the customers, shrunk again with
         # the spread between reps re-estimated on that resample
-        if n_boot:
-            xb, nb = pieces.combine(k, boots, [str(q)])
-            xb = np.where(np.array(idx)[None, :] >= 0, xb[:, np.maximum(idx, 0)], np.nan)
+        with warnings.catch_warnings():  # reps without data in a resample give NaN, not noise
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if n_boot:
+                xb, nb = pieces.combine(k, boots, [str(q)])
+                xb = np.where(np.array(idx)[None, :] >= 0, xb[:, np.maximum(idx, 0)], np.nan)
+                if total:
+                    xb = np.nan_to_num(xb, nan=0.0)
+                with np.errstate(invalid="ignore"):
+                    eb[j] = sign * (xb - np.nanmean(xb, axis=0, keepdims=True))
+                if not total:
+                    xb = _reshrink(xb, enough.to_numpy())
+                zb[j] = sign * (xb - mu) / sd
+                lo, hi = np.nanquantile(xb, [(1 - ci) / 2, 1 - (1 - ci) / 2], axis=0) if total else (
+                    sh["lower"].to_numpy(), sh["upper"].to_numpy())
+            else:
+                lo, hi = sh.get("lower", sh["shrunk"]).to_numpy(), sh.get("upper", sh["shrunk"]).to_numpy()
             if total:
-                xb = np.nan_to_num(xb, nan=0.0)
-            with np.errstate(invalid="ignore"):
-                eb[j] = sign * (xb - np.nanmean(xb, axis=0, keepdims=True))
-            if not total:
-                xb = _reshrink(xb, enough.to_numpy())
-            zb[j] = sign * (xb - mu) / sd
-            lo, hi = np.nanquantile(xb, [(1 - ci) / 2, 1 - (1 - ci) / 2], axis=0) if total else (
-                sh["lower"].to_numpy(), sh["upper"].to_numpy())
-        else:
-            lo, hi = sh.get("lower", sh["shrunk"]).to_numpy(), sh.get("upper", sh["shrunk"]).to_numpy()
-        if total:
-            se_k[k] = (np.nanstd(eb[j], axis=0, ddof=1) / sd) if n_boot else np.nan
-        else:
-            se_k[k] = ((sh["upper"] - sh["lower"]) / 2 / level / sd).to_numpy()
+                se_k[k] = (_quiet(np.nanstd, eb[j], axis=0, ddof=1) / sd) if n_boot else np.nan
+            else:
+                se_k[k] = ((sh["upper"] - sh["lower"]) / 2 / level / sd).to_numpy()
         out[k] = sh["shrunk"]
         out[f"{k}_low"] = np.where(enough, lo, np.nan)
         out[f"{k}_high"] = np.where(enough, hi, np.nan)
@@ -299,6 +302,15 @@ def scorecard(
 _BUCKETS = 64
 
 
+def _quiet(fn: Any, *args: Any, **kw: Any) -> Any:
+    """A nan-function without its warning for all-NaN slices (reps without data give NaN)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(*args, **kw)
+
+
 def _composite_se(avail: pd.DataFrame, wv: pd.Series, wsum: pd.Series, se_k: pd.DataFrame, zb: np.ndarray,
                   eb: np.ndarray, n_boot: int) -> np.ndarray:
     """Standard error of each rep's composite.
@@ -316,7 +328,7 @@ def _composite_se(avail: pd.DataFrame, wv: pd.Series, wsum: pd.Series, se_k: pd.
     corr = np.eye(k)
     if n_boot >= 10 and k > 1:
         with np.errstate(invalid="ignore", divide="ignore"):
-            e = eb / np.nanstd(eb, axis=1, keepdims=True)      # standardized per KPI and rep
+            e = eb / _quiet(np.nanstd, eb, axis=1, keepdims=True)  # standardized per KPI and rep
         for i in range(k):
             for j in range(i + 1, k):
                 both = np.isfinite(e[i]) & np.isfinite(e[j])

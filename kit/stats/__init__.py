@@ -18,7 +18,7 @@ from .association import (
     rowwise_partial_correlation,
     split_reliability,
 )
-from .importance import relative_importance
+from .importance import ImportanceResult, relative_importance
 from .inference import (
     CorrelationResult,
     KendallResult,
@@ -28,12 +28,14 @@ from .inference import (
     kendall_tau,
     vif,
 )
-from .multilevel import ICCResult, fit_mixedlm, icc1, icc_reml, rep_mean_reliability, responses_needed, shrink
+from .multilevel import ICCResult, ShrinkResult, fit_mixedlm, icc1, icc_reml, rep_mean_reliability, responses_needed, shrink
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
 __all__ = [
     "AlphaResult",
     "ICCResult",
+    "ImportanceResult",
+    "ShrinkResult",
     "fit_mixedlm",
     "icc_reml",
     "PartialCorrelation",

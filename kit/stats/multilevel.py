@@ -19,12 +19,45 @@ from scipy import optimize as _opt
 from scipy import special as _sp
 from scipy import stats as _st
 
+from kit.results import Result
+
 from . import _checks
 from .reliability import spearman_brown
 
-__all__ = ["ICCResult", "fit_mixedlm", "icc1", "icc_reml", "rep_mean_reliability", "responses_needed", "shrink"]
+__all__ = ["ICCResult", "ShrinkResult", "fit_mixedlm", "icc1", "icc_reml", "rep_mean_reliability", "responses_needed", "shrink"]
 
 _KINDS = ("mean", "rate")
+
+
+@dataclass(frozen=True)
+class ShrinkResult(Result):
+    """Empirical-Bayes estimates of :func:`shrink` (``table``) and the fitted prior.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by group: ``n, raw, shrunk, lower, upper, weight``.
+    kind : str
+        ``"mean"`` or ``"rate"``.
+    ci : float
+    grand : float
+        The overall level mu the groups are pulled toward.
+    dropped : int
+        Rows left out for a missing group or value.
+    tau2, sigma2 : float
+        Means: between-group and within-group variance (NaN for rates).
+    prior_a, prior_b : float
+        Rates: the fitted Beta prior (NaN for means).
+    """
+
+    kind: str = "mean"
+    ci: float = 0.95
+    grand: float = math.nan
+    dropped: int = 0
+    tau2: float = math.nan
+    sigma2: float = math.nan
+    prior_a: float = math.nan
+    prior_b: float = math.nan
 
 
 def _grouped(df: pd.DataFrame, group: str, value: str, what: str) -> tuple[pd.DataFrame, int]:
@@ -214,8 +247,8 @@ def shrink(
 
     Returns
     -------
-    DataFrame
-        Indexed by group (sorted), columns:
+    ShrinkResult
+        ``table`` indexed by group (sorted), columns:
 
         - ``n``: observations (or trials) of the group;
         - ``raw``: the group's own mean (or rate);
@@ -224,9 +257,9 @@ def shrink(
         - ``weight``: the weight of the group's own data, B = tau^2 / (tau^2 + s^2/n)
           for means and n / (a + b + n) for rates (0 = fully pooled, 1 = unchanged).
 
-        ``attrs`` carries ``kind``, ``ci``, ``grand`` (mu), ``dropped`` (rows left out
-        for a missing group or value) and, for means, ``tau2`` and ``sigma2``; for rates,
-        ``prior_a`` and ``prior_b``.
+        Fields ``kind``, ``ci``, ``grand`` (mu), ``dropped`` (rows left out for a missing
+        group or value) and, for means, ``tau2`` and ``sigma2``; for rates, ``prior_a`` and
+        ``prior_b``.
 
     Notes
     -----
@@ -280,11 +313,8 @@ def _shrink_mean(df: pd.DataFrame, group: str, value: str, level: float) -> pd.D
         },
         index=raw.index.rename(group),
     )
-    out.attrs.update(
-        {"kind": "mean", "ci": level, "grand": grand, "tau2": float(tau2), "sigma2": float(sigma2),
-         "dropped": dropped}
-    )
-    return out
+    return ShrinkResult(table=out, kind="mean", ci=level, grand=grand, dropped=dropped, tau2=float(tau2),
+                        sigma2=float(sigma2))
 
 
 def _betabinom_nll(theta: np.ndarray, y: np.ndarray, n: np.ndarray) -> float:
@@ -400,11 +430,8 @@ def _shrink_rate(
         },
         index=y_s.index.rename(group),
     )
-    out.attrs.update(
-        {"kind": "rate", "ci": level, "grand": a / (a + b), "prior_a": a, "prior_b": b,
-         "dropped": dropped}
-    )
-    return out
+    return ShrinkResult(table=out, kind="rate", ci=level, grand=float(a / (a + b)), dropped=dropped,
+                        prior_a=float(a), prior_b=float(b))
 
 
 @dataclass(frozen=True)
