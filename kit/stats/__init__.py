@@ -18,6 +18,7 @@ from .inference import (
     kendall_tau,
     vif,
 )
+from .logodds import log_odds_dirichlet
 from .multilevel import icc1, rep_mean_reliability, responses_needed, shrink
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
@@ -31,6 +32,7 @@ __all__ = [
     "cronbach_alpha",
     "icc1",
     "kendall_tau",
+    "log_odds_dirichlet",
     "relative_importance",
     "rep_mean_reliability",
     "responses_needed",
