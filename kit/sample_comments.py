@@ -107,7 +107,7 @@ _OPEN = {"zh": ("", "", "", "说实话，", "总体来说，", "这个季度", "
 _CLOSE = {  # (after a complaint, after praise)
     "zh": (("，希望改进。", "，很失望。", "，耽误了我们的进度。", "。", "！", "，这点要加强。"),
            ("，很满意。", "，谢谢！", "。", "，值得推荐。", "，会继续合作。")),
-    "en": ((". Please improve.", ". Disappointing.", ", which delayed our work.", ".", "!"),
+    "en": ((". Please improve.", ". Disappointing.", ", which held up our work.", ".", "!"),
            (". Thanks!", ".", ", great job.", ". We will keep working with you.")),
 }
 _BUT = {"zh": ("，但是", "，不过", "；可惜"), "en": (", but ", "; however, ", ", although ")}
