@@ -254,10 +254,12 @@ def read_column_map(path: str | Path | Mapping | None) -> dict[str, dict]:
         p = Path(path)
         if not p.is_file():
             raise S.SchemaError([S.Problem("", None, f"column map file not found: {p}")])
+        from kit.safeyaml import YamlError, load as load_yaml
+
         try:
-            spec = yaml.safe_load(p.read_text(encoding="utf-8-sig")) or {}
-        except yaml.YAMLError as exc:
-            raise S.SchemaError([S.Problem("", None, f"column map {p} is not valid YAML ({exc})")]) from None
+            spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=f"column map {p}") or {}
+        except YamlError as exc:
+            raise S.SchemaError([S.Problem("", None, str(exc))]) from None
         where = str(p)
     if not isinstance(spec, dict):
         raise S.SchemaError([S.Problem("", None, f"{where}: expected a mapping of tables")])
