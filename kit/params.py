@@ -523,8 +523,17 @@ def load(quarter: "str | Any | None" = None, *, params_file: str | Path | None =
 
 
 def public(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters without secrets (``pseudonym_salt``): what reports and manifests show."""
-    return {k: copy.deepcopy(v) for k, v in params.items() if k not in SECRET_KEYS}
+    """The parameters without secrets: what reports, manifests and executed notebooks show.
+
+    ``pseudonym_salt`` is left out and a password in ``source`` (a database URL) is masked
+    (see :func:`kit.credentials.mask_secrets`).
+    """
+    from kit.credentials import mask_secrets
+
+    out = {k: copy.deepcopy(v) for k, v in params.items() if k not in SECRET_KEYS}
+    if isinstance(out.get("source"), str):
+        out["source"] = mask_secrets(out["source"])
+    return out
 
 
 def dump(params: Mapping[str, Any], path: str | Path | None = None, *, header: str | None = None) -> str:

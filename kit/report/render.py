@@ -13,12 +13,13 @@ from typing import Any
 
 from kit import i18n
 from kit import params as P
+from kit.credentials import mask_secrets
 from kit.report.layout import MANAGEMENT_REMOVE_TAGS, MANIFEST, PARAMS_FILE, QUARTER_DIR
 from kit.report.publish import atomic_write_text
 
 
 def safe_source(source: Any) -> str:
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(source))
+    return mask_secrets(str(source))
 
 
 def short_source(source: str) -> str:
