@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
-import yaml
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -198,10 +197,12 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     p = Path(path) if path is not None else default_instrument_path()
     if not p.is_file():
         raise InstrumentError(f"Instrument file not found: {p}.")
+    from kit.safeyaml import YamlError, load as load_yaml
+
     try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise InstrumentError(f"{p}: not valid YAML ({exc}).") from None
+        spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=str(p))
+    except YamlError as exc:
+        raise InstrumentError(str(exc)) from None
     return Instrument.from_dict(spec, str(p))
 
 
