@@ -275,7 +275,7 @@ def test_comment_priority_is_capped_and_ignores_a_handful(themes):
     pr = comment_priority(t, weight=0.5)
     assert pr.max() == pytest.approx(0.5) and pr.idxmax() == t.top
     assert ((pr >= 0) & (pr <= 0.5)).all()
-    few = pd.DataFrame({"negative": [3, 1], "ci_high": [0.08, 0.05]}, index=["quality", "communication"])
+    few = pd.DataFrame({"negative": [3, 1], "ci_low": [0.08, 0.05]}, index=["quality", "communication"])
     assert comment_priority(few).eq(0).all()
     with pytest.raises(ValueError, match="weight"):
         comment_priority(t, weight=2)
@@ -300,3 +300,27 @@ def test_planted_ids_and_cards_are_valid_numbers(data):
     cards = [re.sub(r"\s", "", c) for c in re.findall(r"(?:卡号|card )(\d[\d ]{15,23}\d)", comments)]
     assert len(ids) >= 5 and len(cards) >= 5
     assert all(ric.is_valid(i) for i in ids) and all(luhn.is_valid(c) for c in cards)
+
+
+def test_recommend_weights_cites_the_top_complaint(data, themes):
+    import yaml
+
+    weights = yaml.safe_load((ROOT / "parameters" / "default.yaml").read_text(encoding="utf-8"))["weights"]
+    validity = kit.analysis.kpi_validity(data, "2026Q3", lang="en")
+    drivers = kit.analysis.drivers(data, "2026Q3", n_boot=50)
+    t = themes[("2026Q3", "en")]
+    kw = dict(weights=weights, validity=validity, drivers=drivers, lang="en")
+    plain = kit.analysis.recommend_weights(data, "2026Q3", **kw)
+    voiced = kit.analysis.recommend_weights(data, "2026Q3", comments=t, **kw)
+    top = t.top
+    kpis = [k for k in voiced.changes.index if voiced.changes.at[k, "dimension"] == top]
+    cited = [k for k in kpis if f"customers complained about {top}" in voiced.changes.at[k, "reason"]]
+    assert cited and all(voiced.changes.at[k, "change"] > 0 for k in cited)
+    assert not plain.changes["reason"].str.contains("customers complained").any()
+    # the comments raise the top complaint's KPIs above what the drivers alone give them
+    gain = voiced.changes.loc[cited, "new"].sum() - plain.changes["new"].reindex(cited).fillna(0).sum()
+    assert gain > 0
+    # still capped per KPI, still 100 in all; no other dimension cited on a handful of complaints
+    assert (voiced.changes["change"].abs() <= voiced.cap + 1).all() and voiced.weights.sum() == 100
+    others = voiced.changes[voiced.changes["dimension"] != top]
+    assert not others["reason"].str.contains("customers complained").any()

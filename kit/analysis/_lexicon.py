@@ -174,7 +174,11 @@ class Reader:
     # -- a comment --
 
     def read(self, text: str) -> tuple[list[str], dict[int, int], int]:
-        """``(terms, {dimension index: polarity}, overall polarity)`` of one comment."""
+        """``(terms, {dimension index: polarity}, free polarity)`` of one comment.
+
+        The free polarity sums the clauses that name no dimension ("很失望", "Thanks!"): it
+        judges a dimension whose own clauses carry no polar word, and a comment that names none.
+        """
         cache = self._cache
         terms: list[str] = []
         found: dict[int, int] = {}
@@ -188,7 +192,8 @@ class Reader:
             if scope:
                 pol -= 1
                 scope = 0
-            overall += pol
+            if not mask:  # a clause naming no dimension ("很失望", "Thanks!") judges the comment
+                overall += pol
             j = 0
             m = mask
             while m:

@@ -13,7 +13,7 @@ quarter). :func:`comment_themes` reads a quarter's comments, in Chinese and Engl
 3. **Dimensions.** A comment speaks about a dimension when it names one of the dimension's
    terms (the packaged lexicon, extended by the instrument's ``lexicon``). It is negative about
    it when the clauses naming it are negative (negation detected); when they carry no polarity,
-   the rest of the comment decides, and when that is neutral too, the respondent's own score
+   the clauses that name no dimension decide ("…，很失望"), and when those are neutral too, the respondent's own score
    of the dimension (low: in the bottom 37.5% of the scale, 2.5 or less on 1-5). A negative
    comment that names no dimension is about the respondent's lowest-scored dimension when
    that score is low (column ``by_score``).
@@ -45,7 +45,7 @@ from kit.results import Result
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
 
-__all__ = ["CommentThemes", "comment_themes", "comment_priority", "redact_comments"]
+__all__ = ["CommentThemes", "comment_themes", "comment_priority", "comment_reason", "redact_comments"]
 
 _COMPANY = re.compile(
     r"[\u3400-\u9fffA-Za-z0-9（）()]{2,20}?(?:有限责任公司|股份有限公司|有限公司|集团公司|集团|公司)"
@@ -389,14 +389,16 @@ def comment_themes(data: "Dataset", quarter: str | None = None, *, lang: str = "
         n_redacted=int(redacted.to_numpy(dtype=bool)[now].sum()), min_n=min_n)
 
 
-def comment_priority(themes: CommentThemes | pd.DataFrame, *, weight: float = 0.5) -> pd.Series:
+def comment_priority(themes: CommentThemes | pd.DataFrame, *, weight: float = 0.5,
+                     min_share: float = 0.25) -> pd.Series:
     """How much the comments raise each dimension's priority for next quarter's weights.
 
     A dimension's comment priority is its number of negative comments relative to the
-    dimension customers complain about most (1 for that one), times ``weight``, and 0 for a
-    dimension whose complaints are not clearly more than one in ten of its comments (the
-    upper end of the share's interval below 0.1) — so a handful of complaints never moves
-    weights. :func:`kit.analysis.recommend_weights` adds it to the drivers' priority.
+    dimension customers complain about most (1 for that one), times ``weight``; it is 0 for a
+    dimension that many customers do not clearly complain about: the lower end of the 95%
+    interval of its negative share below ``min_share`` (a quarter of the comments about it).
+    So a handful of complaints never moves weights. :func:`kit.analysis.recommend_weights`
+    adds it to the drivers' priority.
 
     Parameters
     ----------
@@ -404,6 +406,8 @@ def comment_priority(themes: CommentThemes | pd.DataFrame, *, weight: float = 0.
         :func:`comment_themes`.
     weight : float
         The largest boost, between 0 and 1 (the drivers' priority is scaled to at most 1).
+    min_share : float
+        The share of negative comments that the interval's lower end must reach.
 
     Returns
     -------
@@ -413,16 +417,36 @@ def comment_priority(themes: CommentThemes | pd.DataFrame, *, weight: float = 0.
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"negative": [40, 10], "ci_high": [0.6, 0.3]}, index=["responsiveness", "quality"])
+    >>> t = pd.DataFrame({"negative": [40, 10, 3], "ci_low": [0.5, 0.3, 0.02]},
+    ...                  index=["responsiveness", "quality", "communication"])
     >>> comment_priority(t).round(3).to_dict()
-    {'responsiveness': 0.5, 'quality': 0.125}
+    {'responsiveness': 0.5, 'quality': 0.125, 'communication': 0.0}
     """
     if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
         raise ValueError(f"weight must be a number between 0 and 1; got {weight!r}.")
+    if not isinstance(min_share, (int, float)) or isinstance(min_share, bool) or not 0 <= min_share <= 1:
+        raise ValueError(f"min_share must be a share between 0 and 1; got {min_share!r}.")
     t = themes.table if isinstance(themes, CommentThemes) else themes
     neg = t["negative"].astype(float)
     if not len(neg) or neg.max() <= 0:
         return pd.Series(0.0, index=t.index, name="comment_priority")
     out = weight * neg / neg.max()
-    out[t["ci_high"].fillna(0) < 0.1] = 0.0
+    out[t["ci_low"].fillna(0) < min_share] = 0.0
     return out.rename("comment_priority")
+
+
+def comment_reason(themes: CommentThemes, dimension: str, lang: str) -> str:
+    """The clause a weight change cites: how many comments about ``dimension`` complain.
+
+    Returns
+    -------
+    str
+        "; customers complained about responsiveness in 69 of 121 comments about it (57%)",
+        or "" when the dimension is not in the table.
+    """
+    t = themes.table if isinstance(themes, CommentThemes) else themes
+    if dimension not in t.index:
+        return ""
+    r = t.loc[dimension]
+    return i18n.t("comments.reason", lang, dimension=i18n.dimension_name(dimension, lang),
+                  negative=int(r["negative"]), comments=int(r["comments"]), share=r["negative_share"])
