@@ -175,6 +175,19 @@ def test_redaction_of_every_kind_before_analysis(data):
     assert int(hit.sum()) >= 100  # about 6% of 2,727 comments carry a datum or a name
 
 
+def test_the_detector_prefilter_skips_only_texts_without_personal_data(data):
+    # comment_themes calls kit.pii only on texts with a digit, an "@" or "at": the same result
+    from kit import pii
+
+    tricky = ["电话１３８００１３８０００", "li.na＠example．com", "li.na at example dot com", "LI.NA AT EXAMPLE DOT COM",
+              "请回电 138-0013-8851", "ID 11010119900307803X", "no data here", "没有个人信息"]
+    texts = pd.Series(list(data.tables["surveys"]["comment"].dropna()) + tricky)
+    got, _ = redact_comments(texts, replacement="[x]")
+    want = texts.map(lambda t: re.sub(r"\[x\]", "[x]", pii.redact(t, "[x]")))
+    want = want.map(lambda t: kit.analysis.comments._COMPANY.sub("[x]", t))
+    assert got.tolist() == want.tolist()
+
+
 def test_quotes_only_from_reps_with_min_n(data):
     surveys = kit.survey.dimension_scores(data, "2026Q3")
     per_rep = surveys.groupby("rep_id").size()

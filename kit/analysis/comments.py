@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,10 @@ __all__ = ["CommentThemes", "comment_themes", "comment_priority", "comment_reaso
 _COMPANY = re.compile(
     r"[\u3400-\u9fffA-Za-z0-9（）()]{2,20}?(?:有限责任公司|股份有限公司|有限公司|集团公司|集团|公司)"
     r"|\b(?:[A-Z][\w&.\-]*\s){1,4}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|LLC|GmbH|Corp\.?|Limited|Group)")
+# what kit.pii looks for needs a digit, an "@" or a spelled-out "at" (after NFKC, as it reads
+# text): other comments skip the detector, which is the costliest step after segmentation
+_MAYBE_PII = re.compile(r"\d|@|at", re.IGNORECASE)
+_MAYBE_COMPANY = re.compile(r"公司|集团|Co\b|Ltd|Inc|LLC|GmbH|Corp|Limited|Group")
 # never quoted, even when no detector fired: a long number, an "@" or a spelled-out address
 _RISKY = re.compile(r"\d(?:[\s\-().]*\d){4,}|[@＠]|\bat\b.{1,40}\bdot\b|\[at\]|\(at\)", re.IGNORECASE)
 _QUOTE_LEN = (6, 90)
@@ -143,8 +148,9 @@ def redact_comments(comments: pd.Series, names: pd.Series | None = None, *, repl
     def one(t: Any) -> Any:
         if not isinstance(t, str) or not t:
             return t
-        out = pii.redact(t, replacement)
-        out = _COMPANY.sub(replacement, out)
+        out = pii.redact(t, replacement) if _MAYBE_PII.search(unicodedata.normalize("NFKC", t)) else t
+        if _MAYBE_COMPANY.search(out):
+            out = _COMPANY.sub(replacement, out)
         return name_re.sub(replacement, out) if name_re is not None else out
 
     uniq = pd.Series(comments.dropna().unique())
