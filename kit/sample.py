@@ -311,6 +311,8 @@ GROUND_TRUTH: dict[str, Any] = {
 
 ``dimensions``: per dimension its CSAT weight, importance rank, latent mean and intended
 quadrant; ``driver_ranking``: dimensions by planted importance; ``fix_first``; ``trend``;
+``top_complaint``: what the survey comments complain about most (responsiveness, then the
+trend dimension in its quarters; per quarter of the default sample in ``sample``);
 ``kpis``: per KPI id its dimension, intended ``validity`` (valid, weak, not valid) and the
 mechanism; ``gaming``; ``sample``: the rep ids of the leavers, new hires and gaming reps in the
 default sample (seed 2026, 40 reps). For other arguments :func:`true_reps` returns every rep's
