@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 import yaml
 
+from kit.credentials import mask_secrets
+
 __all__ = ["main"]
 
 EXIT_SCHEMA = 2
@@ -31,7 +33,7 @@ def _defaults() -> dict:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(message, err=True)
+    click.echo(mask_secrets(message), err=True)
     sys.exit(code)
 
 
@@ -97,6 +99,7 @@ def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_s
     """
     data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
     quarters = data.quarters()
+    source = mask_secrets(source)
     click.echo(f"{source}: usable. Quarters {quarters[0]} to {quarters[-1]}." if quarters else f"{source}: usable.")
     click.echo(data.summary().to_string(formatters={"share_quarantined": "{:.1%}".format}))
     q = data.quarantine
@@ -134,7 +137,7 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
     names = [c for c in table.columns if not c.startswith("n_")]
     shown = table[names].copy()
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:,.2f}".format):
-        click.echo(f"KPIs for {quarter if quarter != 'latest' else data.latest_quarter()} from {source} "
+        click.echo(f"KPIs for {quarter if quarter != 'latest' else data.latest_quarter()} from {mask_secrets(source)} "
                    f"({len(table)} rows; counts in the n_ columns of --csv):")
         click.echo(shown.T.to_string())
     if csv_out:
@@ -231,7 +234,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # an unexpected failure: one line, unless --debug
         if debug:
             raise
-        click.echo(f"kit: unexpected error: {type(exc).__name__}: {exc}\nRun again with --debug for details.", err=True)
+        click.echo(f"kit: unexpected error: {type(exc).__name__}: {mask_secrets(str(exc))}\n"
+                   f"Run again with --debug for details.", err=True)
         sys.exit(1)
 
 

@@ -254,10 +254,12 @@ def read_column_map(path: str | Path | Mapping | None) -> dict[str, dict]:
         p = Path(path)
         if not p.is_file():
             raise S.SchemaError([S.Problem("", None, f"column map file not found: {p}")])
+        from kit.safeyaml import YamlError, load as load_yaml
+
         try:
-            spec = yaml.safe_load(p.read_text(encoding="utf-8-sig")) or {}
-        except yaml.YAMLError as exc:
-            raise S.SchemaError([S.Problem("", None, f"column map {p} is not valid YAML ({exc})")]) from None
+            spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=f"column map {p}") or {}
+        except YamlError as exc:
+            raise S.SchemaError([S.Problem("", None, str(exc))]) from None
         where = str(p)
     if not isinstance(spec, dict):
         raise S.SchemaError([S.Problem("", None, f"{where}: expected a mapping of tables")])
@@ -379,7 +381,7 @@ def _read_sql(url: str, cmap: dict, db_schema: str | None) -> _Raw:
         con = ibis.connect(url)
     except Exception as exc:
         raise S.SchemaError([S.Problem("", None, f"cannot connect to {_safe_url(url)} "
-                                       f"({type(exc).__name__}: {exc})")]) from None
+                                       f"({type(exc).__name__}: {_safe_url(str(exc))})")]) from None
     try:
         return _read_database(con.list_tables(database=db_schema),
                               lambda t: con.table(t, database=db_schema).to_pandas(), _safe_url(url), cmap)
@@ -391,7 +393,9 @@ def _read_sql(url: str, cmap: dict, db_schema: str | None) -> _Raw:
 
 
 def _safe_url(url: str) -> str:
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+    from kit.credentials import mask_secrets
+
+    return mask_secrets(url)
 
 
 def read_tables(source: str | Path, column_map: Any = None, db_schema: str | None = None) -> _Raw:
@@ -777,10 +781,10 @@ def load(
         try:
             inst = load_instrument(instrument if instrument is not None else raw.instrument_path)
         except InstrumentError as exc:
-            raise S.SchemaError([S.Problem("instrument", None, str(exc))], source=str(source)) from None
+            raise S.SchemaError([S.Problem("instrument", None, str(exc))], source=_safe_url(str(source))) from None
     typed, problems = _check_structure(raw, cmap, inst)
     if problems:
-        raise S.SchemaError(problems, source=str(source))
+        raise S.SchemaError(problems, source=_safe_url(str(source)))
     kept, q = _validate_rows(typed, inst)
     quarantine = q.frame()
     rows_in = {t: len(df) for t, df in typed.items()}
@@ -810,7 +814,7 @@ def load(
     if raw.column_map_path is not None or column_map is not None:
         fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True, default=str).encode()).hexdigest()[:16]
     fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(), allow_unicode=True).encode()).hexdigest()[:16]
-    ds = Dataset(tables=tables, instrument=inst, quarantine=quarantine, source=str(source), rows_in=rows_in,
+    ds = Dataset(tables=tables, instrument=inst, quarantine=quarantine, source=_safe_url(str(source)), rows_in=rows_in,
                  fingerprints=fingerprints, fiscal_start_month=fiscal_start_month)
     del raw, typed, kept
     if sum(rows_in.values()) > 1_000_000:

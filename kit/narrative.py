@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kit import i18n
+from kit.narrative_comments import comment_sentences, comment_table, top_complaint
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.analysis import WeightRecommendation
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "rows", "coverage", "trend", "reliability", "drivers", "rep_measurement", "validity", "scorecard",
     "weights", "validity_table", "scorecard_table", "weights_table", "dimension", "kpi_name",
+    "comment_sentences", "comment_table", "top_complaint",
 ]
 
 

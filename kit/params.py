@@ -32,6 +32,9 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from kit.safeyaml import YamlError, show
+from kit.safeyaml import load as _load_yaml
+
 __all__ = [
     "ParamsError",
     "Parameters",
@@ -122,14 +125,19 @@ def parameters_dir() -> Path:
 
 
 def read(path: str | Path) -> dict[str, Any]:
-    """Read one parameter file (safe YAML): a mapping, or an empty file."""
+    """Read one parameter file (strict YAML, see :mod:`kit.safeyaml`): a mapping, or an empty file.
+
+    Aliases, duplicate keys, NaN and inf are refused with the file and line.
+    """
     p = Path(path)
     if not p.is_file():
         raise ParamsError(f"parameter file not found: {p}")
     try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"{p} is not valid YAML: {exc}") from None
+        spec = _load_yaml(p.read_text(encoding="utf-8-sig"), source=str(p))
+    except YamlError as exc:
+        raise ParamsError(str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"{p}: cannot be read ({exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc})") from None
     if spec is None:
         return {}
     if not isinstance(spec, dict):
@@ -161,7 +169,8 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
     """Read ``KEY=VALUE`` overrides (``--set``): values are YAML scalars, dotted keys nest.
 
     ``["min_n=10", "kpi.callback_hours=12", "lang=en"]`` ->
-    ``{"min_n": 10, "kpi": {"callback_hours": 12}, "lang": "en"}``.
+    ``{"min_n": 10, "kpi": {"callback_hours": 12}, "lang": "en"}``. An empty value
+    (``--set min_n=``) is an error, as are aliases, NaN and inf (see :mod:`kit.safeyaml`).
     """
     out: dict[str, Any] = {}
     for item in items:
@@ -169,10 +178,16 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
             raise ParamsError(f"--set {item!r}: write KEY=VALUE, e.g. --set min_n=10")
         key, _, text = item.partition("=")
         key = key.strip()
+        if not text.strip():
+            raise ParamsError(f"--set {item!r}: the value is empty; write KEY=VALUE, e.g. --set {key or 'min_n'}=10 "
+                              f"(to use the value of the parameter files, leave the --set out).")
         try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError as exc:
-            raise ParamsError(f"--set {item!r}: the value is not valid YAML ({exc})") from None
+            value = _load_yaml(text, source=f"--set {item!r}")
+        except YamlError as exc:
+            raise ParamsError(str(exc)) from None
+        if value is None:
+            raise ParamsError(f"--set {item!r}: null is not a value; --set cannot unset a parameter "
+                              f"(give the value, or a --params file that sets it).")
         parts = key.split(".")
         if not all(parts):
             raise ParamsError(f"--set {item!r}: empty key")
@@ -188,9 +203,29 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
 # --- validation -------------------------------------------------------------------------------
 
 
+def _close(key: Any, known: Iterable[str]) -> str | None:
+    """The known name closest to ``key`` (only for keys short enough to be typos)."""
+    text = str(key) if isinstance(key, (str, int, float)) else ""
+    if not text or len(text) > 64:
+        return None
+    close = difflib.get_close_matches(text, list(known), n=1)
+    return close[0] if close else None
+
+
 def _where(origins: Mapping[str, str], key: str) -> str:
     src = origins.get(key)
     return f"{src}: " if src else ""
+
+
+def _non_finite(value: Any, path: str = "") -> list[str]:
+    """Every NaN or infinite number inside ``value``, as a dotted key path."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [path or "value"]
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _non_finite(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, f"{path}[{i}]")]
+    return []
 
 
 def _is_number(v: Any) -> bool:
@@ -220,20 +255,20 @@ def validate_weights(weights: Any, *, where: str = "") -> dict[str, float]:
         weights = dict(weights.items())  # a pandas Series of KPI id -> weight
     if not isinstance(weights, Mapping):
         raise ParamsError(f"{where}weights must be a mapping of KPI id to weight, like "
-                          f"{{revenue_won: 20, csat_mean: 10, ...}}; got {weights!r}.")
+                          f"{{revenue_won: 20, csat_mean: 10, ...}}; got {show(weights)}.")
     problems = []
     out: dict[str, float] = {}
     for k, v in weights.items():
         if k not in known:
             close = difflib.get_close_matches(str(k), known, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            problems.append(f"{where}weights: unknown KPI id {k!r}.{hint} Known ids: {', '.join(known)}.")
+            problems.append(f"{where}weights: unknown KPI id {show(k)}.{hint} Known ids: {', '.join(known)}.")
             continue
         if not _is_number(v):
-            problems.append(f"{where}weights.{k} must be a number (0 to 100); got {v!r}.")
+            problems.append(f"{where}weights.{k} must be a number (0 to 100); got {show(v)}.")
             continue
         if v < 0:
-            problems.append(f"{where}weights.{k} must not be negative; got {v!r}.")
+            problems.append(f"{where}weights.{k} must not be negative; got {show(v)}.")
             continue
         out[k] = float(v)
     if not problems:
@@ -247,7 +282,7 @@ def validate_weights(weights: Any, *, where: str = "") -> dict[str, float]:
 
 
 ANALYSIS_KEYS = {
-    "n_boot": "bootstrap resamples of the key-driver analysis (whole number >= 0; default 1000)",
+    "n_boot": "bootstrap resamples of the key-driver analysis (whole number 100-100000; default 1000)",
     "seed": "seed of the bootstrap (whole number; default 0)",
     "window": "quarters pooled per rep for KPI validity (whole number 1-12; default 4)",
     "cap": "largest weight change per KPI and quarter, in points (0-100; default 10)",
@@ -260,19 +295,20 @@ def _analysis_problems(spec: Mapping[str, Any]) -> list[str]:
     out = []
     for k, v in spec.items():
         if k not in ANALYSIS_KEYS:
-            close = difflib.get_close_matches(str(k), list(ANALYSIS_KEYS), n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            out.append(f"analysis.{k} is not a known setting.{hint} Known: {', '.join(ANALYSIS_KEYS)}.")
+            close = _close(k, list(ANALYSIS_KEYS))
+            hint = f" Did you mean '{close}'?" if close else ""
+            out.append(f"analysis.{str(k)[:60]} is not a known setting.{hint} Known: {', '.join(ANALYSIS_KEYS)}.")
         elif k in {"n_boot", "seed", "window"}:
-            lo, hi = {"n_boot": (0, 100_000), "seed": (0, 2**32 - 1), "window": (1, 12)}[k]
+            # fewer than 100 resamples give no usable 95% interval (2.5% of 40 is one draw)
+            lo, hi = {"n_boot": (100, 100_000), "seed": (0, 2**32 - 1), "window": (1, 12)}[k]
             if _whole(v) is None or not lo <= int(v) <= hi:
-                out.append(f"analysis.{k} must be a whole number from {lo} to {hi}; got {v!r}.")
+                out.append(f"analysis.{k} must be a whole number from {lo} to {hi}; got {show(v)}.")
         elif k == "cap":
             if not _is_number(v) or not 0 <= float(v) <= 100:
-                out.append(f"analysis.cap must be a number of points from 0 to 100; got {v!r}.")
+                out.append(f"analysis.cap must be a number of points from 0 to 100; got {show(v)}.")
         elif k == "case_mix":
             if not isinstance(v, bool):
-                out.append(f"analysis.case_mix must be true or false; got {v!r}.")
+                out.append(f"analysis.case_mix must be true or false; got {show(v)}.")
         elif k == "validity":
             from kit.analysis.validity import ValidityThresholds
 
@@ -314,10 +350,13 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
     out = {**_BUILTIN, **{k: copy.deepcopy(v) for k, v in params.items()}}
     for k in params:
         if k not in KNOWN_KEYS:
-            close = difflib.get_close_matches(str(k), KNOWN_KEYS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            problems.append(f"{_where(origins, k)}unknown parameter {k!r}.{hint} "
+            close = _close(k, KNOWN_KEYS)
+            hint = f" Did you mean {close!r}?" if close else ""
+            problems.append(f"{_where(origins, k)}unknown parameter {show(k)}.{hint} "
                             f"Known parameters: {', '.join(KNOWN_KEYS)}.")
+    for path in _non_finite(dict(params)):
+        problems.append(f"{_where(origins, path.split('.')[0].split('[')[0])}{path} is not a finite number "
+                        f"(NaN or infinity); give a number.")
     w = lambda k: _where(origins, k)  # noqa: E731
 
     if "quarter" in out and out["quarter"] is not None:
@@ -329,41 +368,41 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
             problems.append(f"{w('quarter')}quarter: {exc}")
     if not isinstance(out["source"], str) or not out["source"].strip():
         problems.append(f"{w('source')}source must be a folder, a DuckDB file or a database URL (text); "
-                        f"got {out['source']!r}.")
+                        f"got {show(out['source'])}.")
     if out["lang"] not in LANGS:
-        problems.append(f"{w('lang')}lang must be one of {', '.join(LANGS)}; got {out['lang']!r}.")
+        problems.append(f"{w('lang')}lang must be one of {', '.join(LANGS)}; got {show(out['lang'])}.")
     for key in ("pseudonymize",):
         if not isinstance(out[key], bool):
-            problems.append(f"{w(key)}{key} must be true or false; got {out[key]!r}.")
+            problems.append(f"{w(key)}{key} must be true or false; got {show(out[key])}.")
     if not isinstance(out["pseudonym_salt"], (str, int)) or isinstance(out["pseudonym_salt"], bool):
         problems.append(f"{w('pseudonym_salt')}pseudonym_salt must be text; got {type(out['pseudonym_salt']).__name__}.")
     else:
         out["pseudonym_salt"] = str(out["pseudonym_salt"])
     n = _whole(out["min_n"])
     if n is None or n < 1:
-        problems.append(f"{w('min_n')}min_n must be a whole number >= 1; got {out['min_n']!r}.")
+        problems.append(f"{w('min_n')}min_n must be a whole number >= 1; got {show(out['min_n'])}.")
     else:
         out["min_n"] = n
     share = out["max_quarantine_share"]
     if not _is_number(share) or not 0 <= share <= 1:
         problems.append(f"{w('max_quarantine_share')}max_quarantine_share must be a share between 0 and 1 "
-                        f"(0.05 = 5%); got {share!r}.")
+                        f"(0.05 = 5%); got {show(share)}.")
     else:
         out["max_quarantine_share"] = float(share)
     m = _whole(out["fiscal_start_month"])
     if m is None or not 1 <= m <= 12:
         problems.append(f"{w('fiscal_start_month')}fiscal_start_month must be a whole number from 1 (January) "
-                        f"to 12 (December); got {out['fiscal_start_month']!r}.")
+                        f"to 12 (December); got {show(out['fiscal_start_month'])}.")
     else:
         out["fiscal_start_month"] = m
     for key in ("column_map", "instrument"):
         if out[key] is not None and not isinstance(out[key], str):
-            problems.append(f"{w(key)}{key} must be a file path or empty; got {out[key]!r}.")
+            problems.append(f"{w(key)}{key} must be a file path or empty; got {show(out[key])}.")
     if out["kpi"] is None:
         out["kpi"] = {}
     if not isinstance(out["kpi"], Mapping):
         problems.append(f"{w('kpi')}kpi must be a mapping (sla_hours, callback_hours, business_hours); "
-                        f"got {out['kpi']!r}.")
+                        f"got {show(out['kpi'])}.")
     else:
         from kit.kpis import KPISettings
 
@@ -374,7 +413,7 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
     if out["analysis"] is None:
         out["analysis"] = {}
     if not isinstance(out["analysis"], Mapping):
-        problems.append(f"{w('analysis')}analysis must be a mapping of analysis settings; got {out['analysis']!r}.")
+        problems.append(f"{w('analysis')}analysis must be a mapping of analysis settings; got {show(out['analysis'])}.")
     else:
         problems += [f"{w('analysis')}{p}" for p in _analysis_problems(out["analysis"])]
     if out["weights"] is not None:
@@ -427,7 +466,7 @@ def combine(
             origins[k] = label
         stated = layer.get("quarter")
         if qtext is not None and stated is not None and str(stated).strip() != qtext:
-            problems.append(f"{label}: quarter is {stated!r} but the run is for {qtext}; remove the key "
+            problems.append(f"{label}: quarter is {show(stated)} but the run is for {qtext}; remove the key "
                             f"or use the file of {stated}.")
     if problems:
         raise ParamsError(problems)
@@ -484,8 +523,17 @@ def load(quarter: "str | Any | None" = None, *, params_file: str | Path | None =
 
 
 def public(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters without secrets (``pseudonym_salt``): what reports and manifests show."""
-    return {k: copy.deepcopy(v) for k, v in params.items() if k not in SECRET_KEYS}
+    """The parameters without secrets: what reports, manifests and executed notebooks show.
+
+    ``pseudonym_salt`` is left out and a password in ``source`` (a database URL) is masked
+    (see :func:`kit.credentials.mask_secrets`).
+    """
+    from kit.credentials import mask_secrets
+
+    out = {k: copy.deepcopy(v) for k, v in params.items() if k not in SECRET_KEYS}
+    if isinstance(out.get("source"), str):
+        out["source"] = mask_secrets(out["source"])
+    return out
 
 
 def dump(params: Mapping[str, Any], path: str | Path | None = None, *, header: str | None = None) -> str:

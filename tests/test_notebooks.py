@@ -86,6 +86,31 @@ def test_reports_say_their_findings_in_the_report_language(run):
         assert "kit.report.begin" not in t and "import kit" not in t, n
 
 
+def test_reports_say_what_customers_say_and_leak_no_comment_datum(run):
+    lang, out, result = run
+    folder = out / QUARTER
+    top = kit.sample.GROUND_TRUTH["sample"]["top_complaint"][QUARTER]
+    name = kit.i18n.dimension_name(top, lang)
+    said = "客户抱怨最多的是" + name if lang == "zh" else f"Customers complained most about {name}"
+    for n in ("10_satisfaction_drivers", "90_management_summary"):
+        html = re.sub(r"<[^>]+>", " ", (folder / "management" / f"{n}.html").read_text(encoding="utf-8"))
+        assert said in html, n
+    assert kit.i18n.t("nb.comments", lang) in (folder / "management" / "10_satisfaction_drivers.html").read_text(
+        encoding="utf-8")
+    draft = (folder / "parameters_2026Q4.yaml").read_text(encoding="utf-8")
+    assert re.search(r"客户在 \d+ 条谈及" + name if lang == "zh" else f"customers complained about {name}", draft)
+    # no number, address or company planted in a comment reaches any output file
+    comments = kit.load(ROOT / "data" / "samples").tables["surveys"]["comment"].dropna()
+    numbers = {re.sub(r"\D", "", m) for c in comments for m in re.findall(r"\d(?:[\s\-()]*\d){6,}", c)}
+    for path in folder.rglob("*"):
+        if path.suffix not in {".html", ".csv", ".ipynb", ".json", ".yaml", ".md", ".txt"}:
+            continue
+        text = re.sub(r"data:image/[^\"')]+", " ", path.read_text(encoding="utf-8", errors="replace"))
+        digits = set(re.findall(r"\d{7,}", re.sub(r"[\s\-()]", "", text)))
+        assert not [x for x in numbers if any(x in d for d in digits)], path.name
+        assert "有限公司" not in text and not re.search(r"[a-z]+\d*(?:@|\[at\]| at )example", text), path.name
+
+
 def test_management_reports_open_offline_in_chromium(run, browser, tmp_path_factory):
     lang, out, result = run
     shots = tmp_path_factory.mktemp(f"shots-{lang}")

@@ -195,8 +195,8 @@ def test_yaml_is_read_safely(tmp_path: Path):
 
 
 def test_parse_set():
-    assert P.parse_set(["min_n=10", "kpi.callback_hours=12.5", "lang=en", "pseudonymize=true", "column_map="]) == {
-        "min_n": 10, "kpi": {"callback_hours": 12.5}, "lang": "en", "pseudonymize": True, "column_map": None}
+    assert P.parse_set(["min_n=10", "kpi.callback_hours=12.5", "lang=en", "pseudonymize=true"]) == {
+        "min_n": 10, "kpi": {"callback_hours": 12.5}, "lang": "en", "pseudonymize": True}
     with pytest.raises(P.ParamsError, match="write KEY=VALUE"):
         P.parse_set(["min_n"])
 

@@ -192,8 +192,9 @@ def test_value_ranges_and_vocabularies(tables):
 def test_comments_carry_personal_data_to_redact(tables):
     comments = tables["surveys"]["comment"].dropna()
     assert 0.1 < len(comments) / len(tables["surveys"]) < 0.4
-    assert comments.str.contains(r"1380013\d{4}").any()
+    assert comments.str.contains(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}").any()
     assert comments.str.contains(r"[a-z]+\d+@example\.com").any()
+    assert comments.str.contains(r"\d{17}[\dX]").any() and comments.str.contains(r"\+44 20").any()
 
 
 def test_arguments_are_checked(tmp_path):

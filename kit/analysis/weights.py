@@ -106,6 +106,8 @@ def recommend_weights(
     settings: Any = None,
     lang: str = "en",
     n_boot: int = 200,
+    comments: Any = None,
+    comment_weight: float = 0.5,
 ) -> WeightRecommendation:
     """Draft next quarter's KPI weights from this quarter's evidence (DESIGN section 6).
 
@@ -144,6 +146,14 @@ def recommend_weights(
         Language of the reasons.
     n_boot : int
         Bootstrap resamples for :func:`drivers` when it is computed here.
+    comments : CommentThemes, optional
+        What customers say (:func:`comment_themes`). A dimension that many comments complain
+        about has its priority raised by :func:`comment_priority` (at most ``comment_weight``,
+        nothing for a handful of complaints), so its valid KPIs take weight, and the most
+        complained-about dimension gets its most reliable valid KPI added like a "fix first"
+        one (seed 6.1); the reason of each such change cites the complaints.
+    comment_weight : float
+        Cap of the comments' priority boost, 0 to 1 (the drivers' priority is at most 1).
 
     Returns
     -------
@@ -178,6 +188,10 @@ def recommend_weights(
     dim = {k: K.get(k).dimension for k in ids}
     prio = drivers["priority"] if "priority" in drivers else pd.Series(dtype=float)
     mean_prio = float(prio.mean()) if len(prio) else 0.0
+    from kit.analysis.comments import comment_priority, comment_reason
+
+    voice = comment_priority(comments, weight=comment_weight) if comments is not None else pd.Series(dtype=float)
+    prio = prio.add(voice, fill_value=0.0) if len(voice) else prio
 
     new = dict(old)
     reasons: dict[str, str] = {}
@@ -208,7 +222,8 @@ def recommend_weights(
     # carries weight yet: the most reliable one per dimension
     quadrant = drivers["quadrant"] if "quadrant" in drivers else pd.Series(dtype=str)
     weighted_dims = {dim[k] for k in ids if old[k] > 0 and verdict[k] == "valid"}
-    for d in quadrant[quadrant == "fix first"].index:
+    top_complaint = [voice.idxmax()] if len(voice) and voice.max() > 0 else []
+    for d in dict.fromkeys([*quadrant[quadrant == "fix first"].index, *top_complaint]):
         if d in weighted_dims:
             continue
         cands = [k for k in validity.index if k not in old and k not in protected and k in K.ids()
@@ -260,6 +275,8 @@ def recommend_weights(
                 perf=float(drivers.at[d, "performance"]) if d in drivers.index else float("nan"),
                 quadrant=i18n.t(f"quadrant.{drivers.at[d, 'quadrant']}", lang)
                 if d in drivers.index else "")
+            if voice.get(d, 0.0) > 0:
+                reasons[k] += comment_reason(comments, d, lang)
     rounded = round_to_total(new)
     for k in ids:
         if abs(rounded[k] - new[k]) > 1e-6 and rounded[k] != old[k] and abs(new[k] - old[k]) < 1e-9:

@@ -28,6 +28,7 @@ from .inference import (
     kendall_tau,
     vif,
 )
+from .logodds import log_odds_dirichlet
 from .multilevel import ICCResult, ShrinkResult, fit_mixedlm, icc1, icc_reml, rep_mean_reliability, responses_needed, shrink
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
@@ -54,6 +55,7 @@ __all__ = [
     "cronbach_alpha",
     "icc1",
     "kendall_tau",
+    "log_odds_dirichlet",
     "relative_importance",
     "rep_mean_reliability",
     "responses_needed",
