@@ -32,6 +32,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from kit.errors import EXIT_USAGE, KitError
+
 __all__ = [
     "ParamsError",
     "Parameters",
@@ -80,7 +82,7 @@ _BUILTIN: dict[str, Any] = {
 _REPLACED_WHOLE = {"weights"}
 
 
-class ParamsError(ValueError):
+class ParamsError(KitError, ValueError, exit_code=EXIT_USAGE):
     """Parameters that cannot be used; ``problems`` lists every one, ``str()`` shows them all."""
 
     def __init__(self, problems: "list[str] | str"):
