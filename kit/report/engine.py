@@ -43,6 +43,7 @@ from kit.report.layout import (
     NEXT_PARAMS_FILE,
     PARAMS_FILE,
     RESULTS_DIR,
+    SAVED_DIR,
     project_root,
 )
 from kit.report.publish import (
@@ -244,6 +245,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
     # personal data in any output
     from kit.report.privacy import scan_outputs
 
+    shutil.rmtree(tmp / SAVED_DIR, ignore_errors=True)  # internal to the run: raw rep ids
     findings = scan_outputs(tmp, names=rep_names if job.params.get("pseudonymize") else ())
     if findings:
         shown = "; ".join(str(f) for f in findings[:8]) + (f"; ... {len(findings) - 8} more" if len(findings) > 8 else "")
