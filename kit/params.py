@@ -118,11 +118,11 @@ class Parameters:
 
 
 def parameters_dir() -> Path:
-    """The parameters folder: ``./parameters`` when it has a ``default.yaml``, else the kit's own."""
-    here = Path.cwd() / "parameters"
-    if (here / "default.yaml").is_file():
-        return here
-    return Path(__file__).resolve().parents[1] / "parameters"
+    """The project's parameters folder (:func:`kit.config.project`): ``./parameters`` when it has a
+    ``default.yaml``, else the source checkout's, else the one shipped with the kit."""
+    from kit.config import project
+
+    return project().parameters
 
 
 def read(path: str | Path) -> dict[str, Any]:
