@@ -116,6 +116,11 @@ class Parameters:
     files: list[Path] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def settings(self) -> Settings:
+        """The values, typed (:class:`Settings`): what ``kit run`` and ``kit validate`` read."""
+        return Settings.from_params(self.values)
+
 
 def parameters_dir() -> Path:
     """The project's parameters folder (:func:`kit.config.project`): ``./parameters`` when it has a

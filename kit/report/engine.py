@@ -459,6 +459,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
     for q in chosen:
         try:
             resolved[q] = P.resolve(q, params_file=params_file, overrides=cli, directory=params_dir)
+            resolved[q].settings  # noqa: B018 - typed settings are complete (what the notebooks read)
         except P.ParamsError as exc:
             problems += [f"{q}: {p}" for p in exc.problems]
     if problems:
