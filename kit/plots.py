@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CJK_FONTS", "FontWarning", "setup_fonts", "cjk_font", "theme", "PALETTE",
-    "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers", "weights_change",
+    "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers",
+    "weights_change",
 ]
 
 #: font families that carry Simplified Chinese, in order of preference
@@ -171,10 +172,8 @@ def _fig(width: float, height: float):
     return plt.subplots(figsize=(width, height))
 
 
-def dimension_trends(trends: "pd.DataFrame", lang: str = "zh"):
+def dimension_trends(trends: pd.DataFrame, lang: str = "zh"):
     """Line chart: CSAT and each dimension's mean score per quarter (from analysis.dimension_trends)."""
-    import pandas as pd  # noqa: F401
-
     fig, ax = _fig(8, 4.2)
     dims = [c for c in trends.columns if c not in {"n", "csat"}]
     x = list(trends.index.astype(str))
@@ -189,7 +188,7 @@ def dimension_trends(trends: "pd.DataFrame", lang: str = "zh"):
     return fig
 
 
-def driver_quadrant(drivers: "pd.DataFrame", lang: str = "zh"):
+def driver_quadrant(drivers: pd.DataFrame, lang: str = "zh"):
     """Importance x performance: the key-driver quadrant chart, with the importance intervals."""
     fig, ax = _fig(7.5, 5.2)
     imp, perf = drivers["importance"], drivers["performance"]
@@ -226,14 +225,14 @@ def _percent_formatter():
     return PercentFormatter(1.0, decimals=0)
 
 
-def validity_overview(validity: "pd.DataFrame", lang: str = "zh"):
+def validity_overview(validity: pd.DataFrame, lang: str = "zh"):
     """Each KPI's correlation with the satisfaction it should serve, with its interval and verdict."""
     v = validity.copy()
     v["r_show"] = v["r_target"]
     v = v.sort_values("r_show", na_position="first")
     fig, ax = _fig(8, 0.38 * len(v) + 1.4)
     y = range(len(v))
-    for i, (k, row) in enumerate(v.iterrows()):
+    for i, (_k, row) in enumerate(v.iterrows()):
         color = PALETTE.get(row["verdict"], "#444")
         if _notna(row["r_target"]):
             ax.plot([row["r_target_ci_low"], row["r_target_ci_high"]], [i, i], color=color, linewidth=2.2)
@@ -262,7 +261,7 @@ def _notna(x: Any) -> bool:
     return bool(pd.notna(x))
 
 
-def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: float | None = None,
+def funnel(scores: pd.DataFrame, value: str = "raw", n: str = "n", *, grand: float | None = None,
            sd: float | None = None, lang: str = "zh", title: str | None = None, label: str | None = None):
     """Funnel plot: each rep's score against its number of responses, with 95% and 99.8% limits.
 
@@ -298,11 +297,11 @@ def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: f
     return fig
 
 
-def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name"):
+def scorecard_tiers(card: pd.DataFrame, lang: str = "zh", name_column: str = "rep_name"):
     """Each rep's composite score with its interval, coloured by tier (forest plot)."""
     sc = card[card["tier"] != "insufficient data"].sort_values("score")
     fig, ax = _fig(8, 0.26 * len(sc) + 1.4)
-    for i, (rep, row) in enumerate(sc.iterrows()):
+    for i, (_rep, row) in enumerate(sc.iterrows()):
         color = PALETTE.get(row["tier"], "#444")
         ax.plot([row["score_low"], row["score_high"]], [i, i], color=color, linewidth=2)
         ax.plot(row["score"], i, "o", color=color, markersize=6)
@@ -321,7 +320,7 @@ def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "
     return fig
 
 
-def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
+def weights_change(changes: pd.DataFrame, lang: str = "zh"):
     """This quarter's and the recommended weights per KPI (before/after)."""
     import numpy as np
 
@@ -331,7 +330,7 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     ax.barh(y - 0.2, ch["old"], height=0.38, color="#adb5bd", label=_label("weight_old", lang))
     colors = ["#2a9d8f" if c > 0 else "#e76f51" if c < 0 else "#8d99ae" for c in ch["change"]]
     ax.barh(y + 0.2, ch["new"], height=0.38, color=colors, label=_label("weight_new", lang))
-    for i, (k, row) in enumerate(ch.iterrows()):
+    for i, (_k, row) in enumerate(ch.iterrows()):
         if row["change"]:
             ax.text(row["new"] + 0.5, i + 0.2, f"{row['change']:+g}", va="center", fontsize=9)
     ax.set_yticks(y)
@@ -343,7 +342,7 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     return fig
 
 
-def responses_per_rep(cov: "pd.DataFrame", min_n: int, lang: str = "zh"):
+def responses_per_rep(cov: pd.DataFrame, min_n: int, lang: str = "zh"):
     """Bar chart: survey responses per rep this quarter, with the ``min_n`` line (from analysis.coverage)."""
     c = cov[cov["responses"] > 0].sort_values("responses")
     fig, ax = _fig(8, 3.6)

@@ -67,7 +67,8 @@ def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) ->
     inter = t["interactions"]
     inter = inter[(inter["opened_at"] >= q.start) & (inter["opened_at"] < q.end)]
     deals = t["deals"]
-    closed = deals[deals["stage"].isin(["won", "lost"]) & (deals["closed_at"] >= q.start) & (deals["closed_at"] < q.end)]
+    closed = deals[deals["stage"].isin(["won",
+                                        "lost"]) & (deals["closed_at"] >= q.start) & (deals["closed_at"] < q.end)]
     cust = t["customers"]
     cust = cust[cust["since"].isna() | (cust["since"] < q.end)]
     out = pd.DataFrame(index=reps.index)
@@ -107,7 +108,7 @@ def rep_scores(data: "Dataset", quarter: str | None = None, *, score: str = "csa
                            grand=sh.grand, tau2=sh.tau2, sigma2=sh.sigma2)
 
 
-def quarantine_summary(data: "Dataset") -> pd.DataFrame:
+def quarantine_summary(data: Dataset) -> pd.DataFrame:
     """The rows set aside, counted by table and reason, with an example row.
 
     Returns

@@ -135,7 +135,7 @@ def _ordinal_check(df: pd.DataFrame, outcome: str, dims: list[str]) -> dict:
 
 
 def drivers(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     outcome: str = "csat",
@@ -228,7 +228,7 @@ def drivers(
                          ordinal_agrees=agrees, ordinal_note=note, method=method, n_boot=n_boot, seed=seed)
 
 
-def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
+def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
                     ) -> pd.DataFrame:
     """How well a rep's survey score is measured: ICC(1), reliability at the median n, n needed.
 
@@ -272,7 +272,7 @@ def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tup
     return RepReliabilityResult(table=pd.DataFrame(rows).set_index("score"), quarter=str(q))
 
 
-def dimension_trends(data: "Dataset", quarters: str = "all") -> pd.DataFrame:
+def dimension_trends(data: Dataset, quarters: str = "all") -> pd.DataFrame:
     """Mean CSAT and dimension scores per quarter (for trend charts).
 
     Returns

@@ -108,7 +108,7 @@ MIN_REPS_TO_STANDARDIZE = 3
 
 
 def scorecard(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     weights: Mapping[str, float],
@@ -408,7 +408,7 @@ def _shown(k: str, meta: Any, values: pd.DataFrame, scored: pd.DataFrame, data: 
 
 
 def case_mix_adjusted(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     outcome: str = "csat",

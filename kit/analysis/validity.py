@@ -86,7 +86,7 @@ class ValidityThresholds:
     gaming_drop: float = 0.10
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | None) -> "ValidityThresholds":
+    def from_dict(cls, spec: Mapping[str, Any] | None) -> ValidityThresholds:
         spec = dict(spec or {})
         fields = asdict(cls())
         bad = set(spec) - set(fields)
@@ -134,14 +134,14 @@ class ValidityResult(Result):
 
 
 def kpi_validity(
-    data: "Dataset",
-    quarter: "str | None" = None,
+    data: Dataset,
+    quarter: str | None = None,
     *,
     kpis: Iterable[str] | None = None,
     settings: Any = None,
     min_n: int | None = None,
     window: int = 4,
-    thresholds: "ValidityThresholds | Mapping[str, Any] | None" = None,
+    thresholds: ValidityThresholds | Mapping[str, Any] | None = None,
     lang: str = "en",
     seed: int = 0,
 ) -> ValidityResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kit import params as P
-from kit.report.layout import MANIFEST, project_root
+from kit.config import project
+from kit.report.layout import MANIFEST
 from kit.report.publish import recover
 from kit.report.render import short_source
 from kit.report.snapshot import resolve_source, snapshot_meta, write_snapshot
@@ -31,7 +33,7 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kit_code_hash() -> str:
     """A hash of the kit's source (``*.py``, ``*.yaml``) as this process found it (once per process):
     reports are made again after any change to the code they call, even without a new version."""
@@ -85,7 +87,7 @@ def source_digest(source: str, params: Mapping[str, Any]) -> str | None:
         if v and Path(v).is_file():
             h.update(sha256_file(Path(v)).encode())
     # the default instrument (kit.survey.default_instrument_path, without importing pandas)
-    d = project_root() / "parameters" / "instrument.yaml"
+    d = project().instrument
     if d.is_file():
         h.update(sha256_file(d).encode())
 
@@ -114,7 +116,8 @@ def cache_key(job_params: Mapping[str, Any], nb_hashes: Mapping[str, str], finge
         "salt": hashlib.sha256(salt.encode()).hexdigest()[:12] if salt else "",
         "data": dict(sorted(fingerprints.items())),
     }
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str,
+                                     ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 def input_key(raw_params: Mapping[str, Any], nb_hashes: Mapping[str, str], source_digest: str) -> str:
@@ -123,10 +126,12 @@ def input_key(raw_params: Mapping[str, Any], nb_hashes: Mapping[str, str], sourc
 
     values = {k: v for k, v in raw_params.items() if k not in P.SECRET_KEYS}
     salt = str(raw_params.get("pseudonym_salt") or "")
-    material = {"kit_version": kit.__version__, "kit_code": kit_code_hash(), "notebooks": dict(sorted(nb_hashes.items())),
+    material = {"kit_version": kit.__version__, "kit_code": kit_code_hash(),
+                "notebooks": dict(sorted(nb_hashes.items())),
                 "parameters": values, "salt": hashlib.sha256(salt.encode()).hexdigest()[:12] if salt else "",
                 "source": source_digest}
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str,
+                                     ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 _Q_LABEL = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
@@ -154,7 +159,7 @@ def quick_quarters(spec: Any, available: Sequence[str]) -> list[str] | None:
     return chosen if chosen and all(q in available for q in chosen) else None
 
 
-def unchanged(quarters: Any, combine: Callable[[Any], "P.Parameters"], nb_hashes: Mapping[str, str], cache: Path,
+def unchanged(quarters: Any, combine: Callable[[Any], P.Parameters], nb_hashes: Mapping[str, str], cache: Path,
                out: Path) -> list[tuple[str, dict]] | None:
     """The quarters and their manifests when every quarter asked for is unchanged; else None."""
     try:
@@ -199,7 +204,7 @@ def load_key(params: Mapping[str, Any]) -> tuple:
             float(params["max_quarantine_share"]), int(params["fiscal_start_month"]))
 
 
-def load_snapshot(params: Mapping[str, Any], cache: Path, say: Callable[[str], None]) -> tuple[Path, dict]:
+def load_snapshot(params: Mapping[str, Any], cache: Path) -> tuple[Path, dict]:
     """Validate the data (``kit.load``) unless an identical source was validated before; return
     the snapshot folder and its meta (fingerprints, quarters, rows)."""
     import kit
@@ -227,7 +232,7 @@ def load_snapshot(params: Mapping[str, Any], cache: Path, say: Callable[[str], N
             os.rename(tmp, folder)
         except OSError:  # written meanwhile by another run
             shutil.rmtree(tmp, ignore_errors=True)
-    say(f"data: {short_source(source)} validated in {time.perf_counter() - t0:.1f} s "
+    logging.getLogger("kit.report").info(f"data: {short_source(source)} validated in {time.perf_counter() - t0:.1f} s "
         f"({', '.join(f'{t} {n:,}' for t, n in data.rows_in.items())}; {len(data.quarantine):,} row(s) set aside)")
     prune_snapshots(snapshots, keep=4)
     return folder, snapshot_meta(folder)

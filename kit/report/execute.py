@@ -8,15 +8,15 @@ import logging
 import re
 import time
 import warnings
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kit import i18n
 from kit import params as P
 from kit.report.kernel import KERNEL_NAME, kernel_manager_class
-from kit.report.layout import CORE_INPUTS, PARAMS_FILE, RESULTS_DIR
+from kit.report.layout import CORE_INPUTS, PARAMS_FILE, RESULTS_DIR, SAVED_DIR
 from kit.report.render import has_kit_role, parameters_html, render_html
 from kit.report.snapshot import resolve_source
 
@@ -148,7 +148,7 @@ def execute_notebook(job: Job, nb_path: Path, tmp: Path, timeout: float | None) 
     # in force is in params_file (read by kit.report.begin)
     inject = {**{k: v for k, v in params.items() if k in declared}, "quarter": job.quarter,
               "source": resolve_source(str(params["source"])), "lang": params["lang"], "params_file": PARAMS_FILE,
-              "results_dir": RESULTS_DIR, "data_snapshot": str(job.snapshot)}
+              "results_dir": RESULTS_DIR, "data_snapshot": str(job.snapshot), "saved_dir": SAVED_DIR}
     env = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "KIT_REPORT_RUN": "1", "PYTHONIOENCODING": "utf-8"}
     salt = str(job.params.get("pseudonym_salt") or "")
     if salt:
@@ -175,8 +175,9 @@ def execute_notebook(job: Job, nb_path: Path, tmp: Path, timeout: float | None) 
         with contextlib.suppress(Exception):
             executed = nbformat.read(str(out_nb), as_version=4)
             # the executed copy opens in JupyterLab with the notebook's own kernel
-            if "kernelspec" in original.metadata and executed.metadata.get("kernelspec") != original.metadata["kernelspec"]:
-                executed.metadata["kernelspec"] = original.metadata["kernelspec"]
+            spec = original.metadata.get("kernelspec")
+            if spec is not None and executed.metadata.get("kernelspec") != spec:
+                executed.metadata["kernelspec"] = spec
                 nbformat.write(executed, str(out_nb))
     if executed is not None:
         res.results = sorted({f"{m['name']}.csv" for m in _outputs_with_role(executed, "table") if m.get("name")}
