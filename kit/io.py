@@ -254,7 +254,8 @@ def read_column_map(path: str | Path | Mapping | None) -> dict[str, dict]:
         p = Path(path)
         if not p.is_file():
             raise S.SchemaError([S.Problem("", None, f"column map file not found: {p}")])
-        from kit.safeyaml import YamlError, load as load_yaml
+        from kit.safeyaml import YamlError
+        from kit.safeyaml import load as load_yaml
 
         try:
             spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=f"column map {p}") or {}
@@ -817,8 +818,10 @@ def load(
     # files: a hash of their bytes (cheap); database tables: a hash of their content
     fingerprints = {t: raw.file_hashes.get(t) or _fingerprint(df) for t, df in typed.items()}
     if raw.column_map_path is not None or column_map is not None:
-        fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(), allow_unicode=True).encode()).hexdigest()[:16]
+        cmap_text = json.dumps(cmap, sort_keys=True, default=str)
+        fingerprints["column_map"] = hashlib.sha256(cmap_text.encode()).hexdigest()[:16]
+    inst_text = yaml.safe_dump(inst.to_dict(), allow_unicode=True)
+    fingerprints["instrument"] = hashlib.sha256(inst_text.encode()).hexdigest()[:16]
     ds = Dataset(tables=tables, instrument=inst, quarantine=quarantine, source=_safe_url(str(source)), rows_in=rows_in,
                  fingerprints=fingerprints, fiscal_start_month=fiscal_start_month)
     del raw, typed, kept

@@ -145,7 +145,8 @@ def validity(val: pd.DataFrame, lang: str, pseudonymize: Callable[[Any], Any] | 
         out.append(i18n.t("nb.not_valid_list", lang, kpis=_sep(lang).join(bad)))
     if "previous_verdict" in val:
         moved = [f"{kpi_name(k, lang)} ({i18n.t(f'verdict.{p}', lang)} → {i18n.t(f'verdict.{v}', lang)})"
-                 for k, p, v in zip(val.index, val["previous_verdict"], val["verdict"]) if isinstance(p, str) and p != v]
+                 for k, p, v in zip(val.index, val["previous_verdict"], val["verdict"])
+                 if isinstance(p, str) and p != v]
         if moved:
             out.append(i18n.t("nb.validity_changed", lang, changes=_sep(lang).join(moved)))
     for k in val.index[val["gaming"].astype(bool)]:

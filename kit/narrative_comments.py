@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["comment_sentences", "comment_table", "top_complaint"]
 
 
-def _change(themes: "CommentThemes", d: str, lang: str) -> str:
+def _change(themes: CommentThemes, d: str, lang: str) -> str:
     ch = themes.table.at[d, "change"]
     if not themes.previous or ch is None or (isinstance(ch, float) and math.isnan(ch)):
         return ""
@@ -30,7 +30,7 @@ def _change(themes: "CommentThemes", d: str, lang: str) -> str:
     return i18n.t(key, lang, pts=abs(ch) * 100, previous=themes.previous)
 
 
-def top_complaint(themes: "CommentThemes", lang: str) -> list[str]:
+def top_complaint(themes: CommentThemes, lang: str) -> list[str]:
     """One sentence on the most complained-about dimension and its change (management summary).
 
     Parameters
@@ -62,7 +62,7 @@ def top_complaint(themes: "CommentThemes", lang: str) -> list[str]:
                    change=_change(themes, d, lang))]
 
 
-def comment_sentences(themes: "CommentThemes", lang: str, others: int = 2) -> list[str]:
+def comment_sentences(themes: CommentThemes, lang: str, others: int = 2) -> list[str]:
     """The "What customers say" paragraph: how many commented, the top complaint, the next ones,
     the distinctive terms of the top complaint, and the privacy note.
 
@@ -88,7 +88,7 @@ def comment_sentences(themes: "CommentThemes", lang: str, others: int = 2) -> li
     return out
 
 
-def comment_table(themes: "CommentThemes", lang: str) -> pd.DataFrame:
+def comment_table(themes: CommentThemes, lang: str) -> pd.DataFrame:
     """The themes table as a report shows it: terms and quotes as text.
 
     Returns

@@ -33,9 +33,9 @@ from typing import Any
 
 import yaml
 
+from kit.errors import EXIT_USAGE, KitError
 from kit.safeyaml import YamlError, show
 from kit.safeyaml import load as _load_yaml
-from kit.errors import EXIT_USAGE, KitError
 
 __all__ = [
     "ParamsError",
@@ -146,7 +146,8 @@ def read(path: str | Path) -> dict[str, Any]:
     except YamlError as exc:
         raise ParamsError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{p}: cannot be read ({exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc})") from None
+        why = getattr(exc, "strerror", None) or exc
+        raise ParamsError(f"{p}: cannot be read ({exc.__class__.__name__}: {why})") from None
     if spec is None:
         return {}
     if not isinstance(spec, dict):

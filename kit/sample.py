@@ -336,9 +336,10 @@ quadrant; ``driver_ranking``: dimensions by planted importance; ``fix_first``; `
 trend dimension in its quarters; per quarter of the default sample in ``sample``);
 ``kpis``: per KPI id its dimension, intended ``validity`` (valid, weak, not valid) and the
 mechanism; ``gaming``; ``confounded_sales``: the selling skill planted by
-``generate(confounded_sales=True)`` and the verdict the sales KPIs should then get; ``sample``: the rep ids of the leavers, new hires and gaming reps in the
-default sample (seed 2026, 40 reps). For other arguments :func:`true_reps` returns every rep's
-latent abilities and roles."""
+``generate(confounded_sales=True)`` and the verdict the sales KPIs should then get;
+``sample``: the rep ids of the leavers, new hires and gaming reps in the default sample
+(seed 2026, 40 reps). For other arguments :func:`true_reps` returns every rep's latent
+abilities and roles."""
 
 
 # --------------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ class Instrument:
 
     def to_dict(self) -> dict[str, Any]:
         """The instrument as plain data (the shape of the YAML file)."""
-        extra = {"lexicon": {d: {k: list(v) for k, v in t.items()} for d, t in self.lexicon.items()}} if self.lexicon else {}
+        extra = ({"lexicon": {d: {k: list(v) for k, v in t.items()} for d, t in self.lexicon.items()}}
+                 if self.lexicon else {})
         return {
             **extra,
             "scale": {"min": self.scale_min, "max": self.scale_max},
@@ -202,7 +203,8 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     p = Path(path) if path is not None else default_instrument_path()
     if not p.is_file():
         raise InstrumentError(f"Instrument file not found: {p}.")
-    from kit.safeyaml import YamlError, load as load_yaml
+    from kit.safeyaml import YamlError
+    from kit.safeyaml import load as load_yaml
 
     try:
         spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=str(p))

@@ -180,8 +180,9 @@ def test_the_detector_prefilter_skips_only_texts_without_personal_data(data):
     # comment_themes calls kit.pii only on texts with a digit, an "@" or "at": the same result
     from kit import pii
 
-    tricky = ["电话１３８００１３８０００", "li.na＠example．com", "li.na at example dot com", "LI.NA AT EXAMPLE DOT COM",
-              "请回电 138-0013-8851", "ID 11010119900307803X", "no data here", "没有个人信息"]
+    tricky = ["电话１３８００１３８０００", "li.na＠example．com", "li.na at example dot com",
+              "LI.NA AT EXAMPLE DOT COM", "请回电 138-0013-8851", "ID 11010119900307803X",
+              "no data here", "没有个人信息"]
     texts = pd.Series(list(data.tables["surveys"]["comment"].dropna()) + tricky)
     got, _ = redact_comments(texts, replacement="[x]")
     want = texts.map(lambda t: re.sub(r"\[x\]", "[x]", pii.redact(t, "[x]")))

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 import kit
 from kit.analysis import validity as V
 from kit.sample import GROUND_TRUTH
-from tests.datasets import sample  # noqa: F401  (fixture)
 
 LAST_THREE = ["2026Q1", "2026Q2", "2026Q3"]
 SALES = ["revenue_won", "quota_attainment", "win_rate"]
@@ -70,7 +69,7 @@ def test_inconclusive_says_how_many_reps_would_settle_it(plain):
     v = plain["2026Q3"]
     inc = v[v["verdict"] == "inconclusive"]
     assert len(inc)
-    for k, row in inc.iterrows():
+    for _k, row in inc.iterrows():
         assert row["reps_needed"] > row["n_partial"]
         assert f"about {int(row['reps_needed'])} reps" in row["reason"]
         assert row["r_partial_ci_low"] < 0 < kit.analysis.ValidityThresholds().meaningful_r <= row["r_partial_ci_high"]

@@ -39,7 +39,7 @@ def customer_bucket(ids: pd.Series, buckets: int) -> np.ndarray:
     return (h % np.uint64(buckets)).astype(np.int64)
 
 
-def bucketed(data: "Dataset", buckets: int) -> "Dataset":
+def bucketed(data: Dataset, buckets: int) -> Dataset:
     """The data set with every rep split into ``buckets`` pseudo-reps by customer bucket."""
     from kit.io import Dataset
 
@@ -101,7 +101,7 @@ class Pieces:
             return np.where(cnt > 0, num / cnt, np.nan), cnt
 
 
-def kpi_pieces(data: "Dataset", quarters: list[Any], settings: Any, ids: list[str], buckets: int = 32) -> Pieces:
+def kpi_pieces(data: Dataset, quarters: list[Any], settings: Any, ids: list[str], buckets: int = 32) -> Pieces:
     """Compute every KPI once per (quarter, rep, customer bucket)."""
     import kit.kpis as K
     from kit.analysis import _common as C

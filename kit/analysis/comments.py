@@ -159,7 +159,7 @@ def redact_comments(comments: pd.Series, names: pd.Series | None = None, *, repl
     return text, comments.notna() & (text != comments)
 
 
-def _fetch(data: "Dataset", quarters: list) -> tuple[pd.DataFrame, pd.Series]:
+def _fetch(data: Dataset, quarters: list) -> tuple[pd.DataFrame, pd.Series]:
     """Comments of the quarters with their rep, quarter and dimension scores; responses per rep."""
     from kit.survey import dimension_score_exprs
 
@@ -275,7 +275,7 @@ def _examples(frame: pd.DataFrame, negative: np.ndarray, mention: np.ndarray, st
     return out
 
 
-def comment_themes(data: "Dataset", quarter: str | None = None, *, lang: str = "zh", min_n: int = 10,
+def comment_themes(data: Dataset, quarter: str | None = None, *, lang: str = "zh", min_n: int = 10,
                    low: float | None = None, high: float | None = None,
                    prior_strength: float = 100.0) -> CommentThemes:
     """What customers say about each satisfaction dimension in a quarter, against the previous one.
@@ -316,8 +316,9 @@ def comment_themes(data: "Dataset", quarter: str | None = None, *, lang: str = "
         - ``previous_share``: the negative share of the previous quarter; ``change``: this
           share minus that one, with ``change_low``, ``change_high`` (95% Newcombe hybrid
           score interval); missing without a previous quarter;
-        - ``terms``: the distinctive terms of low scorers in the comments about the dimension (list of str, z > 1.96 and used at
-          least 3 times, strongest first; the statistics of every term are in ``.terms``);
+        - ``terms``: the distinctive terms of low scorers in the comments about the
+          dimension (list of str, z > 1.96 and used at least 3 times, strongest first; the
+          statistics of every term are in ``.terms``);
         - ``examples``: up to three quotes (list of str), redacted.
 
     Examples

@@ -48,7 +48,7 @@ class RepScoresResult(Result):
     sigma2: float = math.nan
 
 
-def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) -> CoverageResult:
+def coverage(data: Dataset, quarter: str | None = None, *, min_n: int = 10) -> CoverageResult:
     """Rows behind each rep in a quarter.
 
     Returns
@@ -85,7 +85,7 @@ def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) ->
     return CoverageResult(table=out, quarter=str(q), min_n=min_n)
 
 
-def rep_scores(data: "Dataset", quarter: str | None = None, *, score: str = "csat", ci: float = 0.95
+def rep_scores(data: Dataset, quarter: str | None = None, *, score: str = "csat", ci: float = 0.95
                ) -> RepScoresResult:
     """Each rep's mean survey score, raw and shrunk (normal-normal empirical Bayes), for a quarter.
 

@@ -77,7 +77,7 @@ class RepReliabilityResult(Result):
     quarter: str = ""
 
 
-def reliability(data: "Dataset", quarter: str | None = None, *, threshold: float = 0.7,
+def reliability(data: Dataset, quarter: str | None = None, *, threshold: float = 0.7,
                 ci: float = 0.95) -> pd.DataFrame:
     """Cronbach's alpha of each dimension of the instrument for a quarter's responses.
 

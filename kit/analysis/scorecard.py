@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -373,7 +374,7 @@ def _reshrink(xb: np.ndarray, enough: np.ndarray) -> np.ndarray:
     return mu + b * (xb - mu)
 
 
-def _shown(k: str, meta: Any, values: pd.DataFrame, scored: pd.DataFrame, data: "Dataset", q: str, ci: float,
+def _shown(k: str, meta: Any, values: pd.DataFrame, scored: pd.DataFrame, data: Dataset, q: str, ci: float,
            case_mix: bool, pieces: Any, methods: dict, notes: list, need_k: int) -> pd.DataFrame:
     """The shown (shrunk) value of a non-total KPI: n, raw, shrunk, lower, upper."""
     if k == "csat_mean" and case_mix:

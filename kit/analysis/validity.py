@@ -11,9 +11,9 @@ Benjamini-Hochberg family, and verdicts carry hysteresis from the previous quart
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -454,7 +454,7 @@ def _keeps(prev: str, row: pd.Series, th: ValidityThresholds) -> bool:
 
 def _hysteresis(out: pd.DataFrame, th: ValidityThresholds, lang: str) -> None:
     final, reasons, methods = [], [], []
-    for k, row in out.iterrows():
+    for _k, row in out.iterrows():
         raw, prev = row["verdict_raw"], row["previous_verdict"]
         if (isinstance(prev, str) and prev != raw and raw != "insufficient data"
                 and _keeps(prev, row, th)):

@@ -29,7 +29,16 @@ from .inference import (
     vif,
 )
 from .logodds import log_odds_dirichlet
-from .multilevel import ICCResult, ShrinkResult, fit_mixedlm, icc1, icc_reml, rep_mean_reliability, responses_needed, shrink
+from .multilevel import (
+    ICCResult,
+    ShrinkResult,
+    fit_mixedlm,
+    icc1,
+    icc_reml,
+    rep_mean_reliability,
+    responses_needed,
+    shrink,
+)
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
 __all__ = [

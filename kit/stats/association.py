@@ -9,7 +9,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import stats as _st
 
 from . import _checks

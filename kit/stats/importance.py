@@ -24,12 +24,11 @@ import itertools
 import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
-
-from dataclasses import dataclass, field
 
 from kit.results import Result
 

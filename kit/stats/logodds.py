@@ -7,7 +7,7 @@ Analysis* 16(4), 372-403, section 3.5.3 (equations 16, 18-22).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -24,7 +24,8 @@ from kit.results import Result
 from . import _checks
 from .reliability import spearman_brown
 
-__all__ = ["ICCResult", "ShrinkResult", "fit_mixedlm", "icc1", "icc_reml", "rep_mean_reliability", "responses_needed", "shrink"]
+__all__ = ["ICCResult", "ShrinkResult", "fit_mixedlm", "icc1", "icc_reml", "rep_mean_reliability",
+           "responses_needed", "shrink"]
 
 _KINDS = ("mean", "rate")
 

@@ -175,10 +175,12 @@ def cronbach_alpha(
             "same answer); drop them before computing alpha."
         )
     if c.sum() <= 0:
+        cols = list(items.columns)
+        negative = ", ".join(f"{a}~{cols[j]} {c[i, j]:.2f}" for i, a in enumerate(cols)
+                             for j in range(i + 1, len(cols)) if c[i, j] < 0)
         raise ValueError(
             "items: the total score has no variance (the items cancel each other out: "
-            f"covariances {', '.join(f'{a}~{b} {c[i, j]:.2f}' for i, a in enumerate(items.columns) for j, b in enumerate(items.columns) if j > i and c[i, j] < 0)}); "
-            "is a reverse-keyed item not reflected?")
+            f"covariances {negative}); is a reverse-keyed item not reflected?")
     alpha = _alpha_from_cov(c)
 
     a = 1.0 - level

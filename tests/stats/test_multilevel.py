@@ -155,8 +155,8 @@ def test_shrink_mean_by_hand():
     assert got["weight"].to_list() == pytest.approx([15 / 16] * 3, abs=1e-14)
     half = stats.norm.isf(0.025) * np.sqrt(15 / 16 + (1 / 16) ** 2 * 16 / 3)
     assert (got["upper"] - got["shrunk"]).to_list() == pytest.approx([half] * 3, abs=1e-12)
-    assert {f: getattr(got, f) for f in ("kind", "ci", "grand", "tau2", "sigma2", "dropped")} == {"kind": "mean", "ci": 0.95, "grand": 6.0, "tau2": 15.0,
-                         "sigma2": 2.0, "dropped": 0}
+    facts = {f: getattr(got, f) for f in ("kind", "ci", "grand", "tau2", "sigma2", "dropped")}
+    assert facts == {"kind": "mean", "ci": 0.95, "grand": 6.0, "tau2": 15.0, "sigma2": 2.0, "dropped": 0}
 
 
 def test_shrink_mean_pools_fully_when_groups_do_not_differ():
