@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from kit import i18n
 from kit import params as P
 from kit.report.layout import CORE_INPUTS
-from kit.report.privacy import pseudonymize, redact, suppress_small
+from kit.report.privacy import _pseudonymize_text, pseudonymize, redact, suppress_small
 from kit.report.cache import load_key
 from kit.report.snapshot import load_data
 from kit.report.tables import (_display, _in_ipython, save_next_quarter_params, save_table, show_data_covered,
@@ -119,8 +119,16 @@ class Report:
             _display(Markdown(self.redact(text)), "text")
 
     def show(self, fig: Any) -> None:
-        """Display a matplotlib figure once (and close it, so that it is not drawn twice)."""
+        """Display a matplotlib figure once (and close it, so that it is not drawn twice).
+
+        Every text of the figure gets the report's pseudonyms and has its personal data
+        redacted and its ``$`` escaped before it is drawn (:func:`kit.plots.safe_figure`).
+        """
         import matplotlib.pyplot as plt
+
+        from kit.plots import safe_figure
+
+        safe_figure(fig, self.lang, transform=lambda s: _pseudonymize_text(s, self), layout=False)
 
         if _in_ipython():
             from IPython.display import display
