@@ -1,11 +1,14 @@
 """The ``kit`` command: ``kit validate SOURCE``, ``kit kpis``, ``kit run``, ``kit sample``.
 
-Errors a user can act on are printed as messages with a non-zero exit status, never as a
-traceback (``--debug`` shows one).
+Errors a user can act on (:class:`kit.errors.KitError`) are caught in one place,
+:func:`main`, and printed as a message in the report language with the error's exit status,
+never as a traceback (``--debug`` shows one). Progress is logged to ``logging.getLogger("kit")``
+and printed by the command.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -18,11 +21,7 @@ from kit.credentials import mask_secrets
 
 __all__ = ["main"]
 
-EXIT_SCHEMA = 2
-EXIT_QUALITY = 3
-EXIT_USAGE = 4
-EXIT_REPORT = 5
-EXIT_INTERRUPTED = 130
+from kit.errors import EXIT_INTERRUPTED, EXIT_REPORT, EXIT_USAGE, KitError
 
 
 def _defaults() -> dict:
@@ -40,24 +39,15 @@ def _fail(message: str, code: int) -> None:
 def _load(source: str, column_map: str | None, instrument: str | None, max_share: float | None,
           fiscal_start_month: int | None):
     import kit
-    from kit.schema import DataQualityError, SchemaError
-    from kit.survey import InstrumentError
 
     d = _defaults()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return kit.load(
-                source, column_map=column_map, instrument=instrument,
-                max_quarantine_share=d.get("max_quarantine_share", 0.05) if max_share is None else max_share,
-                fiscal_start_month=d.get("fiscal_start_month", 1) if fiscal_start_month is None else fiscal_start_month,
-            )
-    except SchemaError as exc:
-        _fail(str(exc), EXIT_SCHEMA)
-    except DataQualityError as exc:
-        _fail(str(exc), EXIT_QUALITY)
-    except (InstrumentError, ValueError) as exc:
-        _fail(f"kit: {exc}", EXIT_USAGE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return kit.load(
+            source, column_map=column_map, instrument=instrument,
+            max_quarantine_share=d.get("max_quarantine_share", 0.05) if max_share is None else max_share,
+            fiscal_start_month=d.get("fiscal_start_month", 1) if fiscal_start_month is None else fiscal_start_month,
+        )
 
 
 _source_options = [
@@ -128,10 +118,7 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
     d = _defaults()
     source = source or d.get("source", "data/samples")
     data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
-    try:
-        table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
-    except ValueError as exc:
-        _fail(f"kit: {exc}", EXIT_USAGE)
+    table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
     import pandas as pd
 
     names = [c for c in table.columns if not c.startswith("n_")]
@@ -196,41 +183,63 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
     if quarter and quarters:
         _fail("kit run: give --quarter or --quarters, not both.", EXIT_USAGE)
     spec = quarters or quarter or "latest"
+    overrides = P.parse_set(sets)
     try:
-        overrides = P.parse_set(sets)
         result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                        force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
-                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
-                       echo=lambda line: click.echo(line))
+                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout)
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)  # do not wait for running kernels: they stop with this process
-    except Exception as exc:
-        # (imported here: an unchanged re-run decides without loading pandas)
-        from kit.schema import DataQualityError, SchemaError
-
-        if isinstance(exc, SchemaError):
-            _fail(str(exc), EXIT_SCHEMA)
-        if isinstance(exc, DataQualityError):
-            _fail(str(exc), EXIT_QUALITY)
-        if isinstance(exc, (P.ParamsError, R.ReportError)):
-            _fail(f"kit run: {exc}", EXIT_USAGE)
-        raise
     click.echo(result.summary())
     if not result.ok:
         failed = ", ".join(q.quarter for q in result.failed)
         _fail(f"kit run: FAILED for {failed}; see the summary above.", EXIT_REPORT)
 
 
+class _Lines(logging.Handler):
+    """The ``kit`` logger's progress, printed as plain lines (warnings and errors to stderr)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=record.levelno >= logging.WARNING)
+
+
+def _report_lang(argv: list[str]) -> str:
+    """The language of messages: ``--lang`` when given, else the ``lang`` default parameter."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    lang = _defaults().get("lang")
+    return lang if lang in ("zh", "en") else "en"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``kit`` command."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Entry point of the ``kit`` command: every :class:`~kit.errors.KitError` ends here."""
+    args = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in args
+    log = logging.getLogger("kit")
+    if not any(isinstance(h, _Lines) for h in log.handlers):
+        log.addHandler(_Lines())
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
+    log.propagate = False
     try:
-        cli.main(args=argv, prog_name="kit", standalone_mode=True)
+        cli.main(args=args, prog_name="kit", standalone_mode=True)
     except SystemExit:
         raise
+    except KitError as exc:
+        if debug:
+            raise
+        lang = _report_lang(args)
+        try:
+            text = exc.message(lang)
+        except Exception:  # an unknown --lang: the message as raised
+            text = str(exc)
+        click.echo(text if text.startswith("kit") else f"kit: {text}", err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:  # an unexpected failure: one line, unless --debug
         if debug:
             raise

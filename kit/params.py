@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from kit.errors import EXIT_USAGE, KitError
 from kit.safeyaml import YamlError, show
 from kit.safeyaml import load as _load_yaml
 
@@ -83,7 +84,7 @@ _BUILTIN: dict[str, Any] = {
 _REPLACED_WHOLE = {"weights"}
 
 
-class ParamsError(ValueError):
+class ParamsError(KitError, ValueError, exit_code=EXIT_USAGE):
     """Parameters that cannot be used; ``problems`` lists every one, ``str()`` shows them all."""
 
     def __init__(self, problems: "list[str] | str"):

@@ -23,6 +23,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from kit.errors import EXIT_USAGE, KitError
+
 __all__ = [
     "PeriodError",
     "Quarter",
@@ -38,7 +40,7 @@ __all__ = [
 _PATTERN = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
 
 
-class PeriodError(ValueError):
+class PeriodError(KitError, ValueError, exit_code=EXIT_USAGE):
     """A quarter, a range of quarters or a fiscal-year start that cannot be understood."""
 
 
