@@ -105,7 +105,8 @@ class Report:
         """Display sentences (Markdown): an ``i18n`` key with its values, ready text, or a list
         of ready sentences (as :mod:`kit.narrative` returns them), as one paragraph.
 
-        Text is redacted (no e-mail addresses or phone numbers).
+        Text is redacted (no e-mail addresses or phone numbers) and, when pseudonyms are on,
+        rep ids and names in it become their pseudonyms.
         """
         from IPython.display import Markdown
 
@@ -116,7 +117,7 @@ class Report:
         else:
             text = str(text_or_key)
         if text:
-            _display(Markdown(self.redact(text)), "text")
+            _display(Markdown(_pseudonymize_text(self.redact(text), self)), "text")
 
     def show(self, fig: Any) -> None:
         """Display a matplotlib figure once (and close it, so that it is not drawn twice).
