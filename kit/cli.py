@@ -166,6 +166,8 @@ def sample(out: str, seed: int) -> None:
                    "notebooks numbered 90+ run after the others.")
 @click.option("--pseudonymize/--no-pseudonymize", default=None,
               help="Replace rep names by stable pseudonyms in every output (default: the pseudonymize parameter).")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Seconds to wait when another run is writing to --out (then stop, naming that run).")
 @click.option("--strict", is_flag=True,
               help="Exit non-zero (5) when a quarter is written with warnings, e.g. a min_n that blanks every rep figure.")
 @click.option("--allow-unsalted", is_flag=True,
@@ -173,7 +175,7 @@ def sample(out: str, seed: int) -> None:
                    "from the rep ids); refused otherwise.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None, help="Seconds a notebook cell may run (default: no limit).")
 def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, notebook_jobs,
-        pseudonymize, strict, allow_unsalted, timeout) -> None:
+        pseudonymize, wait, strict, allow_unsalted, timeout) -> None:
     """Execute the report notebooks for a quarter (or several) and write HTML reports.
 
     Writes OUT/<quarter>/: index.html, a management HTML (no code) and an analyst HTML per
@@ -194,7 +196,7 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
         result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                        force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
                        notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
-                       allow_unsalted=allow_unsalted)
+                       allow_unsalted=allow_unsalted, wait=wait)
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
         sys.stdout.flush()
@@ -259,6 +261,13 @@ def main(argv: list[str] | None = None) -> None:
         text = mask_secrets(text)
         click.echo(text if text.startswith("kit") else f"kit: {text}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the file system refused: say which path
+        if debug:
+            raise
+        where = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p) or "(the system named no path)"
+        click.echo(f"kit: cannot use {mask_secrets(where)}: {exc.strerror or exc}. Check that the folder exists, "
+                   f"is writable and has free space.", err=True)
+        sys.exit(1)
     except Exception as exc:  # an unexpected failure: one line, unless --debug
         if debug:
             raise

@@ -38,6 +38,7 @@ from kit.report.cache import (
 )
 from kit.report.execute import Job, NotebookResult, execute_notebook, waves
 from kit.report.kernel import KERNEL_NAME
+from kit.report.lock import OutputLock
 from kit.report.layout import (
     MANIFEST,
     NEXT_PARAMS_FILE,
@@ -346,6 +347,7 @@ def run(
     params_dir: str | Path | None = None,
     echo: Callable[[str], None] | None = None,
     allow_unsalted: bool = False,
+    wait: float = 0.0,
 ) -> RunResult:
     """Execute the report notebooks for one or more quarters and write ``out/<quarter>/``.
 
@@ -386,6 +388,9 @@ def run(
     allow_unsalted : bool
         Pseudonymize with an empty or placeholder ``pseudonym_salt`` (anyone who knows the rep
         ids can then recompute the pseudonyms); refused otherwise.
+    wait : float
+        Seconds to wait when another run is writing to ``out`` (default 0: stop at once with
+        a :class:`~kit.report.lock.LockError` naming that run's process).
 
     Returns
     -------
@@ -399,9 +404,12 @@ def run(
     kit.schema.SchemaError, kit.schema.DataQualityError
         The data cannot be used (nothing was run).
     ReportError
-        No notebooks, a notebook selection that matches none, quarters without data.
+        No notebooks, a notebook selection that matches none, quarters without data,
+        ``pseudonymize`` without a secret salt.
+    kit.report.lock.LockError
+        Another run still writes to ``out`` after ``wait`` seconds (the message names it).
     """
-    with _progress_to(echo):
+    with _progress_to(echo), OutputLock(out, wait=wait):
         return _run(quarters, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                     force=force, notebooks=notebooks, notebook_dir=notebook_dir, jobs=jobs,
                     notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,

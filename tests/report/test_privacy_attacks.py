@@ -151,3 +151,37 @@ def test_usage_errors_have_their_own_exit_code(args):
     proc = cli(*args)
     assert proc.returncode == 4 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode != 2  # 2 is kept for schema problems
+
+
+# --- one run per output folder ----------------------------------------------------------------------
+
+
+def test_a_second_run_on_the_same_folder_is_refused_naming_the_holder(shared, tmp_path: Path):
+    import os
+
+    from kit.report.lock import LockError, OutputLock
+
+    out = tmp_path / "out"
+    with OutputLock(out):
+        proc = cli("run", "--quarter", "2026Q3", "--source", str(shared.data), "--out", str(out),
+                   "--notebook-dir", str(ROOT / "tests" / "notebooks"), "--notebooks", "ok_report",
+                   cwd=shared.params_dir.parent)
+        assert proc.returncode == 4, proc.stdout + proc.stderr
+        assert f"process {os.getpid()}" in proc.stderr and "is being written by" in proc.stderr
+        with pytest.raises(LockError, match="wait for that run|Wait for that run"):
+            with OutputLock(out, wait=0.3):
+                pass
+    with OutputLock(out):  # released when its holder is done
+        pass
+    assert not list(out.glob("2026Q3*"))
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(tmp_path: Path, shared):
+    # (a read-only file system needs a mount; a file where a folder should be fails the same way, even for root)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    proc = cli("run", "--quarter", "2026Q3", "--source", str(shared.data), "--out", str(blocker / "reports"),
+               "--notebook-dir", str(ROOT / "tests" / "notebooks"), cwd=shared.params_dir.parent)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert str(blocker / "reports") in proc.stderr and "Not a directory" in proc.stderr, proc.stderr
+    assert "unexpected error" not in proc.stderr
