@@ -353,11 +353,13 @@ class SuppressionAudit:
 
 
 def audit_suppression(folder: str | Path, min_n: int) -> SuppressionAudit:
-    """Check every CSV under ``folder`` against its count columns: no small-n figure may remain.
+    """Check every table of rep figures under ``folder`` against its count columns.
 
-    A figure ``x`` with a count column ``n_x`` (or, in a table with one ``n`` column, every
-    numeric column but ``n`` and ``weight``) counted from fewer than ``min_n`` rows must be
-    blank in every form (see :func:`derived_columns`).
+    Each CSV with a ``rep_id`` or ``rep_name`` column is checked: no small-n figure may
+    remain. A figure ``x`` with a count column ``n_x`` (or, in a table with one ``n`` column,
+    every numeric column but ``n`` and ``weight``) counted from fewer than ``min_n`` rows must
+    be blank in every form (see :func:`derived_columns`). Tables of other things (a KPI's
+    correlation across reps and the number of reps behind it) are not rep figures.
 
     Returns
     -------
@@ -381,6 +383,8 @@ def audit_suppression(folder: str | Path, min_n: int) -> SuppressionAudit:
         except (ValueError, OSError, UnicodeDecodeError):
             continue
         rel = path.relative_to(folder).as_posix()
+        if not {"rep_id", "rep_name"} & set(map(str, df.columns)):
+            continue  # not a table of rep figures (e.g. a correlation across reps and its n)
         pairs: dict[str, str] = {}
         for c in df.columns:
             c = str(c)
