@@ -61,7 +61,8 @@ def mask_secrets(text: Any) -> Any:
     str
         The text with the password of each URL's user-info (any scheme) and the value of each
         password-like key (``password``, ``pwd``, ``token``, ``api_key``, ``secret`` ...) masked;
-        user names (a user name of 20 or more characters is taken for a token and masked), hosts, ports, databases and other settings kept.
+        user names (a user name of 20 or more characters is taken for a token and masked),
+        hosts, ports, databases and other settings kept.
 
     Examples
     --------

@@ -158,7 +158,8 @@ _LANDLINE = re.compile(
 _INTL = re.compile(r"(?<![0-9A-Za-z_.,+])(?:\+|00)\s*\(?\d[\d\s().\-\u2010-\u2015]{5,22}\d(?![0-9A-Za-z_])")
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z_])\d{6}[ \-]?\d{8}[ \-]?\d{3}[0-9Xx](?![0-9A-Za-z_])")
 _BANK_CARD = re.compile(
-    r"(?<![0-9A-Za-z_\-])(?<!\d[.,])(?:[2-69]\d{3}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?|[2-69]\d{15,18})(?![0-9A-Za-z_]|[.,]\d)")
+    r"(?<![0-9A-Za-z_\-])(?<!\d[.,])(?:[2-69]\d{3}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?|[2-69]\d{15,18})"
+    r"(?![0-9A-Za-z_]|[.,]\d)")
 
 _KIND_ORDER = ("e-mail", "id-card", "bank-card", "mobile", "landline", "phone")
 
@@ -183,7 +184,8 @@ def _spans(norm: str) -> list[tuple[int, int, str]]:
     found += [(m.start(), m.end(), "e-mail") for m in _EMAIL.finditer(norm)]
     found += [(m.start(), m.end(), "e-mail") for m in _EMAIL_SPELLED.finditer(norm)]
     found += [(m.start(), m.end(), "id-card") for m in _ID_CARD.finditer(norm) if ric.is_valid(_digits(m.group(0)))]
-    found += [(m.start(), m.end(), "bank-card") for m in _BANK_CARD.finditer(norm) if luhn.is_valid(_digits(m.group(0)))]
+    found += [(m.start(), m.end(), "bank-card") for m in _BANK_CARD.finditer(norm)
+              if luhn.is_valid(_digits(m.group(0)))]
     found += [(m.start(), m.end(), "mobile") for m in _MOBILE.finditer(norm)]
     found += [(m.start(), m.end(), "landline") for m in _LANDLINE.finditer(norm)]
     found += [(s, e, "phone") for s, e in _international(norm)]

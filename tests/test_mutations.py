@@ -34,7 +34,8 @@ def test_all_twenty_kpi_directions_are_pinned():
     assert cat["direction"].to_dict() == DIRECTIONS
 
 
-@pytest.mark.parametrize("kpi_id", ["reopen_rate", "resolution_hours_median", "first_response_hours_median", "csat_mean"])
+@pytest.mark.parametrize("kpi_id", ["reopen_rate", "resolution_hours_median", "first_response_hours_median",
+                                    "csat_mean"])
 def test_a_direction_turns_the_scorecard_z_score(sample, kpi_id):
     # a rep better on a "-" KPI has a higher z: flipping the direction flips this
     card = kit.analysis.scorecard(sample, "2026Q3", weights={kpi_id: 100})

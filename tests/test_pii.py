@@ -102,7 +102,8 @@ def test_ordinary_text_is_left_alone(text):
 
 
 def test_redaction_keeps_the_surrounding_text_exactly():
-    text = f"请联系 李娜（li.na{ZWSP}＠example．com，１３８ ００１３ ８０００）或 +44 20 7946 0958。卡号 4111 1111 1111 1111。"
+    text = (f"请联系 李娜（li.na{ZWSP}＠example．com，１３８ ００１３ ８０００）或 +44 20 7946 0958。"
+            "卡号 4111 1111 1111 1111。")
     assert pii.redact(text, "[x]") == "请联系 李娜（[x]，[x]）或 [x]。卡号 [x]。"
 
 

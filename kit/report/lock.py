@@ -70,7 +70,7 @@ class OutputLock:
         self.wait = float(wait)
         self._fd: int | None = None
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not a POSIX system: no lock

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 import kit.report as R
-from kit.report import context
 from kit.report.privacy import PSEUDONYM_DIGITS, audit_suppression, derived_columns, pseudonym, weak_salt
 from tests.report.helpers import cli
 
@@ -48,15 +47,14 @@ def test_pseudonymize_without_a_secret_salt_is_refused(tmp_path: Path, monkeypat
     assert not list((tmp_path / "out").glob("2026Q3*"))
 
 
-def test_pseudonyms_reach_lists_inside_cells(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(context, "_CURRENT", None)
+def test_pseudonyms_reach_lists_inside_cells(tmp_path: Path):
     from tests import tiny
 
-    R.begin(source=str(tiny.write_tiny(tmp_path / "d")), quarter="2026Q3", results_dir=str(tmp_path / "res"),
-            pseudonymize=True, pseudonym_salt="k3-Qv9x2Lp", show=False)
+    report = R.begin(source=str(tiny.write_tiny(tmp_path / "d")), quarter="2026Q3", results_dir=str(tmp_path / "res"),
+                     pseudonymize=True, pseudonym_salt="k3-Qv9x2Lp", show=False)
     df = pd.DataFrame({"id": ["csat_mean", "nps"], "gaming_reps": [["R1", "R2"], ("R3",)],
                        "by_rep": [{"R1": 0.5}, {}], "arr": [np.array(["R2"]), np.array([])]})
-    R.save_table(df, "lists")
+    report.save_table(df, "lists")
     text = (tmp_path / "res" / "lists.csv").read_text(encoding="utf-8-sig")
     for rid in ("R1", "R2", "R3"):
         assert f"'{rid}'" not in text and pseudonym(rid, "k3-Qv9x2Lp") in text, text
@@ -99,7 +97,8 @@ def test_the_audit_finds_every_readable_small_n_figure(tmp_path: Path):
     R.suppress_small(_card(), "n_{}", min_n=5, cols=["csat_mean"]).to_csv(tmp_path / "card.csv", encoding="utf-8-sig")
     assert audit_suppression(tmp_path, 5).leaks == []
     assert len(audit_suppression(tmp_path, 1000).leaks) == 6  # R002's figures leak under min_n = 1000
-    R.suppress_small(_card(), "n_{}", min_n=1000, cols=["csat_mean"]).to_csv(tmp_path / "card.csv", encoding="utf-8-sig")
+    blank = R.suppress_small(_card(), "n_{}", min_n=1000, cols=["csat_mean"])
+    blank.to_csv(tmp_path / "card.csv", encoding="utf-8-sig")
     big = audit_suppression(tmp_path, 1000)
     assert big.everything_blanked and big.leaks == []
 
