@@ -43,7 +43,7 @@ def test_shared_run_writes_both_quarters(shared):
     assert shared.result.ok, shared.result.summary()
     assert [q.status for q in shared.result.quarters] == ["ok", "ok"]
     names = sorted(p.name for p in shared.out.iterdir())
-    assert names == [".cache", "2026Q2", "2026Q3", "index.html"]  # no temporary folder left
+    assert names == [".cache", ".kit-run.lock", "2026Q2", "2026Q3", "index.html"]  # no temporary folder left
     for q in ("2026Q2", "2026Q3"):
         folder = shared.out / q
         for rel in ("index.html", "manifest.json", "parameters.yaml", "parameters_" + ("2026Q3" if q == "2026Q2" else "2026Q4") + ".yaml",
