@@ -472,7 +472,18 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
         if quarters is None or (isinstance(quarters, str) and quarters.strip().lower() == "latest"):
             if not available:
                 raise ReportError(f"{short_source(meta['source'])}: no dated rows, so there is no latest quarter.")
-            chosen = [available[-1]]
+            # never a quarter past today: one row dated 2100 must not make 'latest' mean 2100Q1
+            from kit.periods import Quarter, quarter_of
+
+            now = quarter_of(_dt.date.today().isoformat(), fsm)
+            past = [q for q in available if Quarter.parse(q, fsm).index <= now.index]
+            if not past:
+                raise ReportError(f"{short_source(meta['source'])}: every dated row lies after today's quarter "
+                                  f"{now}; there is no latest quarter to report (check the dates of the data).")
+            if past[-1] != available[-1]:
+                log.warning(f"latest: {past[-1]} (the data also has rows dated in {', '.join(available[len(past):])}, "
+                            f"after today's quarter {now}; check those dates)")
+            chosen = [past[-1]]
         elif isinstance(quarters, str) and quarters.strip().lower() == "all":
             chosen = list(available)
         else:
