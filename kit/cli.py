@@ -99,11 +99,11 @@ def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_s
         for (table, reason), n in counts.items():
             example = q[(q["table"] == table) & (q["reason"] == reason)].iloc[0]
             click.echo(f"  - {table}: {reason} ({n:,} rows, e.g. row {example['row']}, id {example['id']})")
-        if quarantine_out:
-            q.to_csv(quarantine_out, index=False, encoding="utf-8-sig")
-            click.echo(f"Written to {quarantine_out}.")
     else:
         click.echo("No row set aside.")
+    if quarantine_out:  # written even when empty (the header only), so that a script finds the file
+        q.to_csv(quarantine_out, index=False, encoding="utf-8-sig")
+        click.echo(f"Written to {quarantine_out} ({len(q):,} row(s)).")
 
 
 @cli.command()
