@@ -33,11 +33,11 @@ import io as _io
 import json
 import re
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -139,7 +139,7 @@ class Dataset:
             raise ValueError(f"{self.source}: no dated rows, so no quarter can be chosen.")
         return qs[-1]
 
-    def quarters_for(self, spec: "str | Quarter | Iterable[str | Quarter] | None") -> list[Quarter]:
+    def quarters_for(self, spec: str | Quarter | Iterable[str | Quarter] | None) -> list[Quarter]:
         """Parse a quarter spec with this data set's fiscal year; ``None`` or ``"latest"``: the latest."""
         if spec is None or (isinstance(spec, str) and spec.strip().lower() == "latest"):
             return [self.latest_quarter()]
@@ -172,7 +172,7 @@ class Dataset:
                 _release_memory()
         return self._con
 
-    def table(self, name: str, con: Any = None) -> "ir.Table":
+    def table(self, name: str, con: Any = None) -> ir.Table:
         """An Ibis table: a contract table, or ``surveys_attributed`` (responses credited to reps,
         with their ``quarter``). ``con`` puts the tables on another Ibis backend (e.g. PostgreSQL)."""
         from kit.periods import quarter_index_expr
@@ -215,7 +215,7 @@ def _release_memory() -> None:
         pass
 
 
-def _upload(backend: Any, name: str, df: pd.DataFrame) -> "ir.Table":
+def _upload(backend: Any, name: str, df: pd.DataFrame) -> ir.Table:
     import pyarrow as pa
 
     arrow = pa.Table.from_pandas(df, preserve_index=False)
@@ -254,7 +254,8 @@ def read_column_map(path: str | Path | Mapping | None) -> dict[str, dict]:
         p = Path(path)
         if not p.is_file():
             raise S.SchemaError([S.Problem("", None, f"column map file not found: {p}")])
-        from kit.safeyaml import YamlError, load as load_yaml
+        from kit.safeyaml import YamlError
+        from kit.safeyaml import load as load_yaml
 
         try:
             spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=f"column map {p}") or {}
@@ -330,13 +331,15 @@ def _read_folder(folder: Path, cmap: dict) -> _Raw:
         if wanted:
             path = folder / wanted
             if not path.is_file():
-                problems.append(S.Problem(table, None, f"the column map names file '{wanted}', which is not in {folder}"))
+                problems.append(S.Problem(table, None,
+                                          f"the column map names file '{wanted}', which is not in {folder}"))
                 continue
         else:
             found = _find_files(folder, table)
             if len(found) > 1:
-                problems.append(S.Problem(table, None, f"two files for one table: {' and '.join(p.name for p in found)} "
-                                          f"in {folder}; keep one (or name it in the column map's files:)"))
+                both = " and ".join(p.name for p in found)
+                problems.append(S.Problem(table, None, f"two files for one table: {both} in {folder}; keep one "
+                                          f"(or name it in the column map's files:)"))
                 continue
             path = found[0] if found else None
         if path is None:
@@ -357,8 +360,9 @@ def _read_folder(folder: Path, cmap: dict) -> _Raw:
             continue
         except MemoryError:
             size = path.stat().st_size
-            problems.append(S.Problem(table, None, f"ran out of memory reading the file ({size / 1e6:,.0f} MB on disk"
-                                      f"{', a sheet with very distant cells' if path.suffix.lower() in ('.xlsx', '.xls') else ''}). "
+            sheet = ", a sheet with very distant cells" if path.suffix.lower() in (".xlsx", ".xls") else ""
+            problems.append(S.Problem(table, None, f"ran out of memory reading the file "
+                                      f"({size / 1e6:,.0f} MB on disk{sheet}). "
                                       f"Split it by quarter, save it as Parquet, or load it into a database and give "
                                       f"its URL as the source", file=path.name))
             continue
@@ -431,7 +435,8 @@ def read_tables(source: str | Path, column_map: Any = None, db_schema: str | Non
         return _read_sql(text, read_column_map(column_map), db_schema)
     path = Path(source)
     if path.is_dir():
-        cm = column_map if column_map is not None else (path / "column_map.yaml" if (path / "column_map.yaml").is_file() else None)
+        found = path / "column_map.yaml" if (path / "column_map.yaml").is_file() else None
+        cm = column_map if column_map is not None else found
         return _read_folder(path, read_column_map(cm))
     if path.is_file() and path.suffix.lower() in {".duckdb", ".db", ".ddb"}:
         return _read_duckdb(path, read_column_map(column_map))
@@ -543,7 +548,8 @@ def _check_structure(raw: _Raw, cmap: dict, instrument: Instrument) -> tuple[dic
         required = S.required_columns(table) + (instrument.columns if table == "surveys" else [])
         missing = [c for c in required if c not in df.columns]
         for c in missing:
-            what = "a survey item of the instrument" if c in instrument.columns else S.MODELS[table].to_schema().columns[c].description
+            what = ("a survey item of the instrument" if c in instrument.columns
+                    else S.MODELS[table].to_schema().columns[c].description)
             found = ", ".join(map(str, df.columns[:12])) + (", ..." if len(df.columns) > 12 else "")
             problems.append(S.Problem(table, c, f"column '{c}' is missing. Expected {what}. Found columns: {found}. "
                                       "If your export calls it differently, map it in a column_map.yaml", file=label))
@@ -598,7 +604,7 @@ class _Quarantine:
     def __init__(self) -> None:
         self._rows: dict[tuple[str, int], dict] = {}
 
-    def add(self, table: str, rows: Iterable[int], column: str, reasons: "Iterable[str] | str",
+    def add(self, table: str, rows: Iterable[int], column: str, reasons: Iterable[str] | str,
             ids: pd.Series, values: pd.Series | None = None) -> None:
         rows = list(rows)
         if isinstance(reasons, str):
@@ -669,10 +675,11 @@ def _row_checks(table: str, df: pd.DataFrame, instrument: Instrument, q: _Quaran
             q.add(table, rows, idcol, reasons, ids, df[idcol])
     if table == "quotas":
         dup = df.duplicated(["rep_id", "quarter"], keep="first")
-        q.add(table, list(dup[dup].index), "quarter", "duplicate quota for the same rep and quarter", ids, df["quarter"])
+        q.add(table, list(dup[dup].index), "quarter", "duplicate quota for the same rep and quarter", ids,
+              df["quarter"])
 
 
-def _isin(s: pd.Series, values: "pd.Index | pd.Series") -> pd.Series:
+def _isin(s: pd.Series, values: pd.Index | pd.Series) -> pd.Series:
     """``s.isin(values)`` for text columns, through Arrow (pandas' own loops over the values)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -702,7 +709,8 @@ def _kept(df: pd.DataFrame, q: _Quarantine, table: str) -> pd.DataFrame:
     return df[~df.index.isin(list(out))] if out else df
 
 
-def _validate_rows(typed: dict[str, pd.DataFrame], instrument: Instrument) -> tuple[dict[str, pd.DataFrame], _Quarantine]:
+def _validate_rows(typed: dict[str, pd.DataFrame], instrument: Instrument) -> tuple[dict[str, pd.DataFrame],
+                                                                                    _Quarantine]:
     q = _Quarantine()
     for table, df in typed.items():
         _row_checks(table, df, instrument, q)
@@ -757,8 +765,8 @@ def _fingerprint(df: pd.DataFrame) -> str:
 def load(
     source: str | Path = "data/samples",
     *,
-    column_map: "str | Path | Mapping | None" = None,
-    instrument: "str | Path | Instrument | None" = None,
+    column_map: str | Path | Mapping | None = None,
+    instrument: str | Path | Instrument | None = None,
     max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE,
     fiscal_start_month: int = 1,
     db_schema: str | None = None,
@@ -838,8 +846,10 @@ def load(
     # files: a hash of their bytes (cheap); database tables: a hash of their content
     fingerprints = {t: raw.file_hashes.get(t) or _fingerprint(df) for t, df in typed.items()}
     if raw.column_map_path is not None or column_map is not None:
-        fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(), allow_unicode=True).encode()).hexdigest()[:16]
+        fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True,
+                                                               default=str).encode()).hexdigest()[:16]
+    fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(),
+                                                               allow_unicode=True).encode()).hexdigest()[:16]
     ds = Dataset(tables=tables, instrument=inst, quarantine=quarantine, source=_safe_url(str(source)), rows_in=rows_in,
                  fingerprints=fingerprints, fiscal_start_month=fiscal_start_month)
     del raw, typed, kept

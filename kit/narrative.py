@@ -153,7 +153,7 @@ def scorecard(card: pd.DataFrame, lang: str) -> list[str]:
             i18n.t("nb.scorecard_note", lang)]
 
 
-def weights(rec: "WeightRecommendation", lang: str) -> list[str]:
+def weights(rec: WeightRecommendation, lang: str) -> list[str]:
     """From :func:`kit.analysis.recommend_weights`: what changes and what it does to the ranking."""
     changed = int((rec.changes["change"] != 0).sum())
     out = [i18n.t("nb.weights_sentence", lang, changed=changed, cap=rec.cap, next=rec.next_quarter) if changed
@@ -183,7 +183,8 @@ def validity_table(val: pd.DataFrame, lang: str, pseudonymize: Callable[[Any], A
         _label(lang, "reliability", "信度"): val["reliability"].round(2).to_numpy(),
         "r": val["r_target"].round(2).to_numpy(),
         _label(lang, "r 95% interval", "r 的 95% 区间"): [
-            "" if pd.isna(a) else f"{a:.2f} – {b:.2f}" for a, b in zip(val["r_target_ci_low"], val["r_target_ci_high"])],
+            "" if pd.isna(a) else f"{a:.2f} – {b:.2f}" for a, b in zip(val["r_target_ci_low"],
+                                                                       val["r_target_ci_high"])],
     }, index=pd.Index(val.index, name="kpi"))
     return out
 
@@ -202,7 +203,7 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:
+def weights_table(rec: WeightRecommendation, lang: str) -> pd.DataFrame:
     """The weight changes of a report: KPI, this quarter, recommended, change, verdict, reason."""
     ch = rec.changes
     ch = ch[(ch["old"] > 0) | (ch["new"] > 0)]

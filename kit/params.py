@@ -26,9 +26,10 @@ import difflib
 import math
 import numbers
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -89,7 +90,7 @@ _REPLACED_WHOLE = {"weights"}
 class ParamsError(KitError, ValueError, exit_code=EXIT_USAGE):
     """Parameters that cannot be used; ``problems`` lists every one, ``str()`` shows them all."""
 
-    def __init__(self, problems: "list[str] | str"):
+    def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__(self.problems)
 
@@ -145,7 +146,8 @@ def read(path: str | Path) -> dict[str, Any]:
     except YamlError as exc:
         raise ParamsError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{p}: cannot be read ({exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc})") from None
+        why = getattr(exc, "strerror", None) or exc
+        raise ParamsError(f"{p}: cannot be read ({exc.__class__.__name__}: {why})") from None
     if spec is None:
         return {}
     if not isinstance(spec, dict):
@@ -365,7 +367,8 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
     for path in _non_finite(dict(params)):
         problems.append(f"{_where(origins, path.split('.')[0].split('[')[0])}{path} is not a finite number "
                         f"(NaN or infinity); give a number.")
-    w = lambda k: _where(origins, k)  # noqa: E731
+    def w(k: str) -> str:
+        return _where(origins, k)
 
     if "quarter" in out and out["quarter"] is not None:
         from kit.periods import PeriodError, Quarter
@@ -383,7 +386,8 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
         if not isinstance(out[key], bool):
             problems.append(f"{w(key)}{key} must be true or false; got {show(out[key])}.")
     if not isinstance(out["pseudonym_salt"], (str, int)) or isinstance(out["pseudonym_salt"], bool):
-        problems.append(f"{w('pseudonym_salt')}pseudonym_salt must be text; got {type(out['pseudonym_salt']).__name__}.")
+        got = type(out["pseudonym_salt"]).__name__
+        problems.append(f"{w('pseudonym_salt')}pseudonym_salt must be text; got {got}.")
     else:
         out["pseudonym_salt"] = str(out["pseudonym_salt"])
     n = _whole(out["min_n"])
@@ -438,7 +442,7 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
 
 
 def combine(
-    quarter: "str | Any | None" = None,
+    quarter: str | Any | None = None,
     *,
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -491,7 +495,7 @@ def combine(
 
 
 def resolve(
-    quarter: "str | Any | None" = None,
+    quarter: str | Any | None = None,
     *,
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -524,7 +528,7 @@ def resolve(
     return Parameters(values=values, files=raw.files, origins=raw.origins)
 
 
-def load(quarter: "str | Any | None" = None, *, params_file: str | Path | None = None,
+def load(quarter: str | Any | None = None, *, params_file: str | Path | None = None,
          overrides: Mapping[str, Any] | None = None, directory: str | Path | None = None) -> dict[str, Any]:
     """The parameters in force for a quarter (see :func:`resolve`): a validated dict."""
     return resolve(quarter, params_file=params_file, overrides=overrides, directory=directory).values

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -25,7 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CJK_FONTS", "FontWarning", "setup_fonts", "cjk_font", "theme", "PALETTE",
     "safe_text", "safe_figure",
-    "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers", "weights_change",
+    "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers",
+    "weights_change",
 ]
 
 #: font families that carry Simplified Chinese, in order of preference
@@ -194,7 +196,7 @@ def safe_text(text: Any, lang: str = "zh") -> Any:
     return _DOLLAR.sub(r"\\$", pii.redact(text, i18n.t("report.redacted", lang)))
 
 
-def safe_figure(fig: Any, lang: str = "zh", *, transform: "Callable[[str], str] | None" = None, layout: bool = True):
+def safe_figure(fig: Any, lang: str = "zh", *, transform: Callable[[str], str] | None = None, layout: bool = True):
     """Make every text of ``fig`` safe to draw and to publish, then lay it out; returns ``fig``.
 
     Each text (titles, axis labels, tick labels, legend entries, annotations) is passed through
@@ -247,10 +249,8 @@ def safe_figure(fig: Any, lang: str = "zh", *, transform: "Callable[[str], str] 
     return fig
 
 
-def dimension_trends(trends: "pd.DataFrame", lang: str = "zh"):
+def dimension_trends(trends: pd.DataFrame, lang: str = "zh"):
     """Line chart: CSAT and each dimension's mean score per quarter (from analysis.dimension_trends)."""
-    import pandas as pd  # noqa: F401
-
     fig, ax = _fig(8, 4.2)
     dims = [c for c in trends.columns if c not in {"n", "csat"}]
     x = list(trends.index.astype(str))
@@ -264,7 +264,7 @@ def dimension_trends(trends: "pd.DataFrame", lang: str = "zh"):
     return safe_figure(fig, lang)
 
 
-def driver_quadrant(drivers: "pd.DataFrame", lang: str = "zh"):
+def driver_quadrant(drivers: pd.DataFrame, lang: str = "zh"):
     """Importance x performance: the key-driver quadrant chart, with the importance intervals."""
     fig, ax = _fig(7.5, 5.2)
     imp, perf = drivers["importance"], drivers["performance"]
@@ -300,14 +300,14 @@ def _percent_formatter():
     return PercentFormatter(1.0, decimals=0)
 
 
-def validity_overview(validity: "pd.DataFrame", lang: str = "zh"):
+def validity_overview(validity: pd.DataFrame, lang: str = "zh"):
     """Each KPI's correlation with the satisfaction it should serve, with its interval and verdict."""
     v = validity.copy()
     v["r_show"] = v["r_target"]
     v = v.sort_values("r_show", na_position="first")
     fig, ax = _fig(8, 0.38 * len(v) + 1.4)
     y = range(len(v))
-    for i, (k, row) in enumerate(v.iterrows()):
+    for i, (_k, row) in enumerate(v.iterrows()):
         color = PALETTE.get(row["verdict"], "#444")
         if _notna(row["r_target"]):
             ax.plot([row["r_target_ci_low"], row["r_target_ci_high"]], [i, i], color=color, linewidth=2.2)
@@ -334,7 +334,7 @@ def _notna(x: Any) -> bool:
     return bool(pd.notna(x))
 
 
-def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: float | None = None,
+def funnel(scores: pd.DataFrame, value: str = "raw", n: str = "n", *, grand: float | None = None,
            sd: float | None = None, lang: str = "zh", title: str | None = None, label: str | None = None):
     """Funnel plot: each rep's score against its number of responses, with 95% and 99.8% limits.
 
@@ -369,11 +369,11 @@ def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: f
     return safe_figure(fig, lang)
 
 
-def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name"):
+def scorecard_tiers(card: pd.DataFrame, lang: str = "zh", name_column: str = "rep_name"):
     """Each rep's composite score with its interval, coloured by tier (forest plot)."""
     sc = card[card["tier"] != "insufficient data"].sort_values("score")
     fig, ax = _fig(8, 0.26 * len(sc) + 1.4)
-    for i, (rep, row) in enumerate(sc.iterrows()):
+    for i, (_rep, row) in enumerate(sc.iterrows()):
         color = PALETTE.get(row["tier"], "#444")
         ax.plot([row["score_low"], row["score_high"]], [i, i], color=color, linewidth=2)
         ax.plot(row["score"], i, "o", color=color, markersize=6)
@@ -391,7 +391,7 @@ def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "
     return safe_figure(fig, lang)
 
 
-def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
+def weights_change(changes: pd.DataFrame, lang: str = "zh"):
     """This quarter's and the recommended weights per KPI (before/after)."""
     import numpy as np
 
@@ -401,7 +401,7 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     ax.barh(y - 0.2, ch["old"], height=0.38, color="#adb5bd", label=_label("weight_old", lang))
     colors = ["#2a9d8f" if c > 0 else "#e76f51" if c < 0 else "#8d99ae" for c in ch["change"]]
     ax.barh(y + 0.2, ch["new"], height=0.38, color=colors, label=_label("weight_new", lang))
-    for i, (k, row) in enumerate(ch.iterrows()):
+    for i, (_k, row) in enumerate(ch.iterrows()):
         if row["change"]:
             ax.text(row["new"] + 0.5, i + 0.2, f"{row['change']:+g}", va="center", fontsize=9)
     ax.set_yticks(y)
@@ -412,7 +412,7 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     return safe_figure(fig, lang)
 
 
-def responses_per_rep(cov: "pd.DataFrame", min_n: int, lang: str = "zh"):
+def responses_per_rep(cov: pd.DataFrame, min_n: int, lang: str = "zh"):
     """Bar chart: survey responses per rep this quarter, with the ``min_n`` line (from analysis.coverage)."""
     c = cov[cov["responses"] > 0].sort_values("responses")
     fig, ax = _fig(8, 3.6)

@@ -66,7 +66,7 @@ class DevTools:
         # build), and every call() has its own deadline.
         self.ws.settimeout(None)
         self.ids = itertools.count(1)
-        self.events: "queue.Queue[dict]" = queue.Queue()
+        self.events: queue.Queue[dict] = queue.Queue()
         self.replies: dict[int, dict] = {}
         self.lock = threading.Condition()
         self.closed = False
@@ -195,7 +195,8 @@ def open_page(dt: DevTools, path: Path, screenshot: Path) -> dict:
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            errors.append(f"{params['entry'].get('source')}: {params['entry'].get('text')} {params['entry'].get('url', '')}")
+            entry = params["entry"]
+            errors.append(f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}")
     assert loaded, f"{path.name} did not finish loading"
     text = dt.call("Runtime.evaluate", {"expression": "document.body.innerText", "returnByValue": True},
                    session=session)["result"]["value"]

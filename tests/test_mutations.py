@@ -13,7 +13,6 @@ import pytest
 
 import kit
 from tests import tiny
-from tests.datasets import sample  # noqa: F401  (fixture)
 
 # The direction of every built-in KPI, as the design states it (DESIGN.md, the KPI catalogue):
 # "+" more is better for customers, "-" less is better. Hours to resolve or respond, reopened

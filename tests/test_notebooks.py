@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import kit
-from tests.test_browser import LOCAL_SCHEMES, browser, open_page  # noqa: F401  (fixture)
+from tests.test_browser import LOCAL_SCHEMES, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))

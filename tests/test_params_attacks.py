@@ -11,7 +11,6 @@ import pytest
 
 from kit import params as P
 from kit import safeyaml
-from tests.datasets import sample  # noqa: F401  (fixture)
 
 BILLION_LAUGHS = """\
 weights:

@@ -16,6 +16,7 @@ from kit.analysis.scorecard import TIERS, case_mix_adjusted, check_weights, scor
 from kit.analysis.validity import VERDICTS, ValidityThresholds, kpi_validity
 from kit.analysis.weights import WeightRecommendation, recommend_weights, round_to_total
 
-__all__ = ["coverage", "quarantine_summary", "rep_scores", "QUADRANTS", "TIERS", "VERDICTS", "ValidityThresholds", "case_mix_adjusted", "check_weights",
+__all__ = ["coverage", "quarantine_summary", "rep_scores", "QUADRANTS", "TIERS", "VERDICTS", "ValidityThresholds",
+           "case_mix_adjusted", "check_weights",
            "dimension_trends", "drivers", "kpi_validity", "reliability", "rep_reliability", "scorecard",
            "WeightRecommendation", "recommend_weights", "round_to_total"]

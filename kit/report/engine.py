@@ -39,7 +39,6 @@ from kit.report.cache import (
 )
 from kit.report.execute import Job, NotebookResult, execute_notebook, waves
 from kit.report.kernel import KERNEL_NAME
-from kit.report.lock import OutputLock
 from kit.report.layout import (
     MANIFEST,
     NEXT_PARAMS_FILE,
@@ -47,6 +46,7 @@ from kit.report.layout import (
     RESULTS_DIR,
     SAVED_DIR,
 )
+from kit.report.lock import OutputLock
 from kit.report.publish import (
     _ACTIVE_TMP,
     atomic_write_text,
@@ -172,7 +172,9 @@ def _progress_to(echo: Callable[[str], None] | None):
     """
     root = logging.getLogger("kit")
     if echo is None and not root.hasHandlers():
-        echo = lambda s: print(s, flush=True)  # noqa: E731 - a one-line default
+        def echo(s: str) -> None:
+            print(s, flush=True)
+
     old_level = root.level
     handler = _EchoHandler(echo) if echo is not None else None
     if handler is not None:
@@ -191,7 +193,7 @@ _STOP = threading.Event()
 
 
 def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
-                 rep_names: "tuple[Sequence[str], Sequence[str]]", notebook_jobs: int = 1) -> QuarterResult:
+                 rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1) -> QuarterResult:
     q = job.quarter
     final = out / q
     t_start = time.perf_counter()
@@ -256,7 +258,8 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
     pseudo = bool(job.params.get("pseudonymize"))
     findings = scan_outputs(tmp, names=rep_names[0] if pseudo else (), ids=rep_names[1] if pseudo else ())
     if findings:
-        shown = "; ".join(str(f) for f in findings[:8]) + (f"; ... {len(findings) - 8} more" if len(findings) > 8 else "")
+        more = f"; ... {len(findings) - 8} more" if len(findings) > 8 else ""
+        shown = "; ".join(str(f) for f in findings[:8]) + more
         problems.append(f"personal data in the outputs ({len(findings)} finding(s)): {shown}. Remove it in the "
                         f"notebook (kit.report.redact; kit.report.save_table redacts the text columns of the tables "
                         f"it shows); the report was not published.")
@@ -332,7 +335,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
 
 
 def run(
-    quarters: "str | Sequence[str] | None" = "latest",
+    quarters: str | Sequence[str] | None = "latest",
     *,
     source: str | None = None,
     params_file: str | Path | None = None,
@@ -439,7 +442,8 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cache = out / ".cache"
-    combine = lambda q: P.combine(q, params_file=params_file, overrides=cli, directory=params_dir)  # noqa: E731
+    def combine(q: Any) -> P.Parameters:
+        return P.combine(q, params_file=params_file, overrides=cli, directory=params_dir)
 
     # Fast path: inputs byte for byte as at each quarter's last good run -> nothing to do, and
     # no need to validate again what was validated then.
@@ -448,7 +452,8 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
         if skipped is not None:
             results = []
             for q, prev in skipped:
-                log.info(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
+                log.info(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; "
+                         f"--force runs it again)")
                 results.append(QuarterResult(q, "skipped", folder=str(out / q), cache_key=prev.get("cache_key")))
             with contextlib.suppress(OSError, i18n.I18nError):
                 write_overview(out, str(combine(None).values.get("lang") or i18n.DEFAULT_LANG))
@@ -502,7 +507,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
     for q in chosen:
         try:
             resolved[q] = P.resolve(q, params_file=params_file, overrides=cli, directory=params_dir)
-            resolved[q].settings  # noqa: B018 - typed settings are complete (what the notebooks read)
+            _ = resolved[q].settings  # typed settings are complete (what the notebooks read)
         except P.ParamsError as exc:
             problems += [f"{q}: {p}" for p in exc.problems]
     if problems:
@@ -568,7 +573,7 @@ def _run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, name:
 
 
 def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None,
-                  rep_names: "tuple[Sequence[str], Sequence[str]]", notebook_jobs: int = 1) -> QuarterResult:
+                  rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1) -> QuarterResult:
     try:
         return _run_quarter(job, out, force=force, timeout=timeout, rep_names=rep_names,
                             notebook_jobs=notebook_jobs)

@@ -236,20 +236,25 @@ code { font-size: 0.9em; }
 
 def _page(title: str, body: str, lang: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{html.escape(title)}</title>\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{html.escape(title)}</title>\n'
             f'<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
 
 
 def quarter_index(manifest: dict, lang: str) -> str:
     q = manifest["quarter"]
-    t = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
+
+    def t(key: str, **kw: Any) -> str:
+        return html.escape(i18n.t(key, lang, **kw))
+
     rows = []
     for nb in manifest["notebooks"]:
         status = nb["status"]
         links_m = f'<a href="{nb["management_html"]}">{t("index.open")}</a>' if nb.get("management_html") else "—"
         links_a = f'<a href="{nb["analyst_html"]}">{t("index.open")}</a>' if nb.get("analyst_html") else "—"
         links_n = f'<a href="{nb["executed"]}">.ipynb</a>' if nb.get("executed") else "—"
-        rows.append(f'<tr><td><b>{html.escape(nb["title"])}</b><br><span class="muted">{html.escape(nb["name"])}</span></td>'
+        rows.append(f'<tr><td><b>{html.escape(nb["title"])}</b><br>'
+                    f'<span class="muted">{html.escape(nb["name"])}</span></td>'
                     f'<td>{links_m}</td><td>{links_a}</td><td>{links_n}</td>'
                     f'<td>{t("index.seconds", s=nb["duration_s"])}</td>'
                     f'<td class="{status}">{t("status." + status)}</td></tr>')
@@ -267,7 +272,8 @@ def quarter_index(manifest: dict, lang: str) -> str:
         f"<td style='text-align:right'>{i18n.number(n, lang)}</td>"
         f"<td style='text-align:right'>{i18n.number(data['quarantined'].get(tb, 0), lang)}</td></tr>"
         for tb, n in data["rows"].items())
-    data_head = f"<tr><th>{t('report.table')}</th><th>{t('report.rows_total')}</th><th>{t('report.rows_set_aside')}</th></tr>"
+    data_head = (f"<tr><th>{t('report.table')}</th><th>{t('report.rows_total')}</th>"
+                 f"<th>{t('report.rows_set_aside')}</th></tr>")
     warned = "".join(f"<li class='failed'>{html.escape(w)}</li>" for w in manifest.get("warnings") or [])
     warned = f"<h2>{t('index.warnings')}</h2><ul>{warned}</ul>" if warned else ""
     body = (
@@ -280,7 +286,8 @@ def quarter_index(manifest: dict, lang: str) -> str:
         f"<ul>{''.join(extra)}</ul>"
         + (f"<h2>{t('index.results')}</h2><ul>{results}</ul>" if results else "")
         + parameters_html(manifest["parameters"], lang, q).replace("<h3>", "<h2>").replace("</h3>", "</h2>")
-        + f"<h2>{t('report.data_covered')}</h2><p>{t('report.source')}: <code>{html.escape(short_source(data['source']))}</code></p>"
+        + f"<h2>{t('report.data_covered')}</h2>"
+        f"<p>{t('report.source')}: <code>{html.escape(short_source(data['source']))}</code></p>"
         f"<table>{data_head}{data_rows}</table>"
     )
     return _page(i18n.t("index.title", lang, quarter=q), body, lang)
@@ -288,7 +295,10 @@ def quarter_index(manifest: dict, lang: str) -> str:
 
 def write_overview(out: Path, lang: str) -> None:
     """``outputs/index.html``: every quarter's good report, newest first, and recent failures."""
-    t = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
+
+    def t(key: str, **kw: Any) -> str:
+        return html.escape(i18n.t(key, lang, **kw))
+
     rows = []
     for d in sorted((p for p in out.iterdir() if p.is_dir() and QUARTER_DIR.match(p.name)), reverse=True):
         try:
