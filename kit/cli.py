@@ -100,11 +100,11 @@ def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_s
         for (table, reason), n in counts.items():
             example = q[(q["table"] == table) & (q["reason"] == reason)].iloc[0]
             click.echo(f"  - {table}: {reason} ({n:,} rows, e.g. row {example['row']}, id {example['id']})")
-        if quarantine_out:
-            q.to_csv(quarantine_out, index=False, encoding="utf-8-sig")
-            click.echo(f"Written to {quarantine_out}.")
     else:
         click.echo("No row set aside.")
+    if quarantine_out:  # written even when empty (the header only), so that a script finds the file
+        q.to_csv(quarantine_out, index=False, encoding="utf-8-sig")
+        click.echo(f"Written to {quarantine_out} ({len(q):,} row(s)).")
 
 
 @cli.command()
@@ -191,17 +191,26 @@ def init(folder: str, no_sample: bool, overwrite: bool) -> None:
                    "notebooks numbered 90+ run after the others.")
 @click.option("--pseudonymize/--no-pseudonymize", default=None,
               help="Replace rep names by stable pseudonyms in every output (default: the pseudonymize parameter).")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Seconds to wait when another run is writing to --out (then stop, naming that run).")
+@click.option("--strict", is_flag=True,
+              help="Exit non-zero (5) when a quarter is written with warnings, e.g. a min_n that blanks "
+                   "every rep figure.")
+@click.option("--allow-unsalted", is_flag=True,
+              help="Pseudonymize with an empty or placeholder pseudonym_salt (pseudonyms can then be recomputed "
+                   "from the rep ids); refused otherwise.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Seconds a notebook cell may run (default: no limit).")
 def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, notebook_jobs,
-        pseudonymize, timeout) -> None:
+        pseudonymize, wait, strict, allow_unsalted, timeout) -> None:
     """Execute the report notebooks for a quarter (or several) and write HTML reports.
 
     Writes OUT/<quarter>/: index.html, a management HTML (no code) and an analyst HTML per
     notebook, the executed notebooks, results/*.csv, the parameters in force, the recommended
     parameters for the next quarter and manifest.json. A quarter is replaced only when all its
     notebooks succeed; unchanged quarters are skipped. Exit status: 0 all good, 2 schema
-    problems, 3 too many bad rows, 4 bad parameters or options, 5 a quarter failed.
+    problems, 3 too many bad rows, 4 usage: bad options or parameters, 5 a quarter failed (or, with
+    --strict, was written with warnings).
     """
     from kit import params as P
     from kit import report as R
@@ -213,7 +222,8 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
     try:
         result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                        force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
-                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout)
+                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
+                       allow_unsalted=allow_unsalted, wait=wait)
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
         sys.stdout.flush()
@@ -223,13 +233,15 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
     if not result.ok:
         failed = ", ".join(q.quarter for q in result.failed)
         _fail(f"kit run: FAILED for {failed}; see the summary above.", EXIT_REPORT)
+    if strict and result.warnings:
+        _fail(f"kit run: {len(result.warnings)} warning(s) and --strict: exit status {EXIT_REPORT}.", EXIT_REPORT)
 
 
 class _Lines(logging.Handler):
     """The ``kit`` logger's progress, printed as plain lines (warnings and errors to stderr)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage(), err=record.levelno >= logging.WARNING)
+        click.echo(mask_secrets(record.getMessage()), err=record.levelno >= logging.WARNING)
 
 
 def _report_lang(argv: list[str]) -> str:
@@ -256,9 +268,18 @@ def main(argv: list[str] | None = None) -> None:
     log.setLevel(logging.DEBUG if debug else logging.INFO)
     log.propagate = False
     try:
-        cli.main(args=args, prog_name="kit", standalone_mode=True)
+        code = cli.main(args=args, prog_name="kit", standalone_mode=False)
     except SystemExit:
         raise
+    except click.UsageError as exc:  # an unknown option, a missing argument, a bad option value
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except KitError as exc:
         if debug:
             raise
@@ -267,14 +288,23 @@ def main(argv: list[str] | None = None) -> None:
             text = exc.message(lang)
         except Exception:  # an unknown --lang: the message as raised
             text = str(exc)
+        text = mask_secrets(text)
         click.echo(text if text.startswith("kit") else f"kit: {text}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the file system refused: say which path
+        if debug:
+            raise
+        where = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p) or "(the system named no path)"
+        click.echo(f"kit: cannot use {mask_secrets(where)}: {exc.strerror or exc}. Check that the folder exists, "
+                   f"is writable and has free space.", err=True)
+        sys.exit(1)
     except Exception as exc:  # an unexpected failure: one line, unless --debug
         if debug:
             raise
         click.echo(f"kit: unexpected error: {type(exc).__name__}: {mask_secrets(str(exc))}\n"
                    f"Run again with --debug for details.", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -304,16 +304,24 @@ def _read_file(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     if suffix in {".xlsx", ".xls"}:
         return pd.read_excel(path, dtype=object)
-    raise ValueError(suffix)
+    raise S.SchemaError([S.Problem(path.stem, None, f"unsupported file type '{suffix or '(none)'}': give the table "
+                                   f"as .csv, .parquet or .xlsx", file=path.name)])
 
 
-def _find_file(folder: Path, name: str) -> Path | None:
+def _find_files(folder: Path, name: str) -> list[Path]:
+    """Every file of ``folder`` that could hold table ``name`` (``reps.csv``, ``reps.xlsx``...)."""
     candidates = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    for suffix in _FILE_SUFFIXES:
-        hit = candidates.get(f"{name.lower()}{suffix}")
-        if hit is not None:
-            return hit
-    return None
+    return [candidates[f"{name.lower()}{suffix}"] for suffix in _FILE_SUFFIXES
+            if f"{name.lower()}{suffix}" in candidates]
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    """True when ``path`` (symbolic links followed) lies inside ``folder``."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve(strict=True))
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _read_folder(folder: Path, cmap: dict) -> _Raw:
@@ -327,16 +335,36 @@ def _read_folder(folder: Path, cmap: dict) -> _Raw:
                                           f"the column map names file '{wanted}', which is not in {folder}"))
                 continue
         else:
-            path = _find_file(folder, table)
+            found = _find_files(folder, table)
+            if len(found) > 1:
+                both = " and ".join(p.name for p in found)
+                problems.append(S.Problem(table, None, f"two files for one table: {both} in {folder}; keep one "
+                                          f"(or name it in the column map's files:)"))
+                continue
+            path = found[0] if found else None
         if path is None:
             if table not in S.OPTIONAL_TABLES:
                 problems.append(S.Problem(table, None, f"table missing: expected a file {table}.csv, "
                                           f"{table}.parquet or {table}.xlsx in {folder}"))
             continue
+        if not _inside(folder, path):
+            # a column map path with '..' or an absolute path, or a symbolic link leading out
+            problems.append(S.Problem(table, None, f"the file for {table} ('{wanted or path.name}') lies outside the "
+                                      f"source folder {folder}; a source reads only its own folder",
+                                      file=str(wanted or path.name)))
+            continue
         try:
             frames[table] = _read_file(path)
         except S.SchemaError as exc:
             problems += exc.problems
+            continue
+        except MemoryError:
+            size = path.stat().st_size
+            sheet = ", a sheet with very distant cells" if path.suffix.lower() in (".xlsx", ".xls") else ""
+            problems.append(S.Problem(table, None, f"ran out of memory reading the file "
+                                      f"({size / 1e6:,.0f} MB on disk{sheet}). "
+                                      f"Split it by quarter, save it as Parquet, or load it into a database and give "
+                                      f"its URL as the source", file=path.name))
             continue
         except Exception as exc:  # a corrupt file: say which and why
             problems.append(S.Problem(table, None, f"cannot read the file ({type(exc).__name__}: {exc})",

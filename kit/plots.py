@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CJK_FONTS", "FontWarning", "setup_fonts", "cjk_font", "theme", "PALETTE",
+    "safe_text", "safe_figure",
     "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers",
     "weights_change",
 ]
@@ -172,6 +174,82 @@ def _fig(width: float, height: float):
     return plt.subplots(figsize=(width, height))
 
 
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def safe_text(text: Any, lang: str = "zh") -> Any:
+    """``text`` as a chart may draw it: personal data redacted, ``$`` escaped.
+
+    Every e-mail address, phone, ID-card or bank-card number (:func:`kit.pii.redact`) becomes
+    ``[已隐去]`` / ``[redacted]``, and each ``$`` becomes ``\\$`` so that matplotlib never reads a
+    name such as ``$ales $tar`` as mathtext (an odd number of ``$`` would fail the drawing).
+    Anything that is not a string comes back unchanged.
+
+    Examples
+    --------
+    >>> safe_text("$ales $tar li.na@example.com", "en")
+    '\\\\$ales \\\\$tar [redacted]'
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    from kit import i18n, pii
+
+    return _DOLLAR.sub(r"\\$", pii.redact(text, i18n.t("report.redacted", lang)))
+
+
+def safe_figure(fig: Any, lang: str = "zh", *, transform: Callable[[str], str] | None = None, layout: bool = True):
+    """Make every text of ``fig`` safe to draw and to publish, then lay it out; returns ``fig``.
+
+    Each text (titles, axis labels, tick labels, legend entries, annotations) is passed through
+    ``transform`` when given (e.g. the report's pseudonyms) and :func:`safe_text`, before
+    anything is drawn. Tick labels that a formatter writes from the data (a categorical axis)
+    are fixed to their safe text. The report calls it on every figure it shows, and every
+    chart of this module on the figure it returns.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    lang : str
+        Language of the redaction label.
+    transform : callable, optional
+        Applied to each text first.
+    layout : bool
+        Call ``fig.tight_layout()`` afterwards (it measures, so draws, the text).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The same figure.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_title("$ales $tar, 138 0013 8000")
+    >>> safe_figure(fig, "en").axes[0].get_title()
+    '\\\\$ales \\\\$tar, [redacted]'
+    """
+    from matplotlib.text import Text
+
+    def fix(s: str) -> str:
+        return safe_text(transform(s) if transform is not None else s, lang)
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t.get_text() for t in axis.get_majorticklabels()]
+            fixed = [fix(s) for s in labels]
+            if fixed != labels:
+                axis.set_ticks(axis.get_majorticklocs(), labels=fixed)
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        new = fix(s)
+        if new != s:
+            t.set_text(new)
+    if layout:
+        fig.tight_layout()
+    return fig
+
+
 def dimension_trends(trends: pd.DataFrame, lang: str = "zh"):
     """Line chart: CSAT and each dimension's mean score per quarter (from analysis.dimension_trends)."""
     fig, ax = _fig(8, 4.2)
@@ -184,8 +262,7 @@ def dimension_trends(trends: pd.DataFrame, lang: str = "zh"):
     ax.set_xlabel(_label("quarter", lang))
     ax.set_title(_label("trends_title", lang))
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    fig.tight_layout()
-    return fig
+    return safe_figure(fig, lang)
 
 
 def driver_quadrant(drivers: pd.DataFrame, lang: str = "zh"):
@@ -215,8 +292,7 @@ def driver_quadrant(drivers: pd.DataFrame, lang: str = "zh"):
     ax.set_xlabel(_label("importance", lang))
     ax.set_ylabel(_label("performance", lang))
     ax.set_title(_label("quadrant_title", lang))
-    fig.tight_layout()
-    return fig
+    return safe_figure(fig, lang)
 
 
 def _percent_formatter():
@@ -251,8 +327,7 @@ def validity_overview(validity: pd.DataFrame, lang: str = "zh"):
                for k in ("valid", "weak", "confounded", "inconclusive", "not valid", "insufficient data")
                if k in set(v["verdict"])]
     ax.legend(handles=handles, loc="lower right", frameon=True)
-    fig.tight_layout()
-    return fig
+    return safe_figure(fig, lang)
 
 
 def _notna(x: Any) -> bool:
@@ -293,8 +368,7 @@ def funnel(scores: pd.DataFrame, value: str = "raw", n: str = "n", *, grand: flo
     ax.set_ylabel(label or _label("mean_csat", lang))
     ax.set_title(title or _label("funnel_title", lang))
     ax.legend(loc="lower right", frameon=True)
-    fig.tight_layout()
-    return fig
+    return safe_figure(fig, lang)
 
 
 def scorecard_tiers(card: pd.DataFrame, lang: str = "zh", name_column: str = "rep_name"):
@@ -316,8 +390,7 @@ def scorecard_tiers(card: pd.DataFrame, lang: str = "zh", name_column: str = "re
     handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"tier_{k.replace(' ', '_')}", lang))
                for k in ("above average", "average", "below average")]
     ax.legend(handles=handles, loc="lower right", frameon=True)
-    fig.tight_layout()
-    return fig
+    return safe_figure(fig, lang)
 
 
 def weights_change(changes: pd.DataFrame, lang: str = "zh"):
@@ -338,8 +411,7 @@ def weights_change(changes: pd.DataFrame, lang: str = "zh"):
     ax.set_xlabel(_label("weight_points", lang))
     ax.set_title(_label("weights_title", lang))
     ax.legend(loc="lower right", frameon=True)
-    fig.tight_layout()
-    return fig
+    return safe_figure(fig, lang)
 
 
 def responses_per_rep(cov: pd.DataFrame, min_n: int, lang: str = "zh"):
@@ -355,5 +427,4 @@ def responses_per_rep(cov: pd.DataFrame, min_n: int, lang: str = "zh"):
     ax.set_xlabel(_label("reps", lang))
     ax.set_ylabel(_label("responses", lang))
     ax.set_title(_label("coverage_title", lang))
-    fig.tight_layout()
-    return fig
+    return safe_figure(fig, lang)

@@ -9,7 +9,7 @@ small, careless or hostile file into a wrong or endless run:
 - ``.nan`` and ``.inf``: numbers that pass every ``>=`` check the wrong way.
 
 :func:`load` refuses all three with a :class:`YamlError` that names the file and the line.
-It imports nothing from the kit, so that any layer may use it.
+It imports only :mod:`kit.errors` (a leaf), so that any layer may use it.
 
 Examples
 --------
@@ -28,6 +28,8 @@ import reprlib
 from typing import Any
 
 import yaml
+
+from kit.errors import EXIT_USAGE, KitError
 
 __all__ = ["YamlError", "load", "show"]
 
@@ -52,7 +54,7 @@ def show(value: Any) -> str:
     return _REPR.repr(value)
 
 
-class YamlError(ValueError):
+class YamlError(KitError, ValueError, exit_code=EXIT_USAGE):
     """A YAML file (or ``--set`` value) that the kit will not read; the message says where and why."""
 
 

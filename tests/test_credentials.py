@@ -66,3 +66,13 @@ def test_kit_validate_never_prints_the_password(source):
     out = r.stdout + r.stderr
     assert "CRET" not in out and "Traceback" not in out, out
     assert "***" in out, out
+
+
+def test_quarantine_out_is_written_even_when_nothing_is_set_aside(tmp_path):
+    from tests import tiny
+
+    data = tiny.write_tiny(tmp_path / "d")
+    target = tmp_path / "q.csv"
+    r = _kit("validate", str(data), "--quarantine-out", str(target))
+    assert r.returncode == 0 and "No row set aside." in r.stdout, r.stdout + r.stderr
+    assert target.read_text(encoding="utf-8-sig").splitlines()[0].startswith("table,")

@@ -191,10 +191,11 @@ def test_user_kpi_from_a_notebook(data):
              name={"zh": "拜访占比", "en": "Visit share"})
         def visit_share2(t):
             s = t.interactions
-            return Aggregate(s, rate(s.channel == "email"), s.interaction_id.count())
+            return Aggregate(s, rate(s.channel != "visit"), s.interaction_id.count())
 
+        # the new definition's value (the old one gave 1/7): a redefinition ignored would fail here
         assert kit.kpis.compute(data, quarter="2026Q3", kpis=["visit_share"]).loc["R1", "visit_share"] == \
-            pytest.approx(1 / 7)  # I1 is R1's only e-mail in Q3
+            pytest.approx(6 / 7)
     finally:
         kit.kpis.unregister("visit_share")
     # a built-in cannot be overwritten by accident

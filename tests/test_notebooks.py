@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -22,11 +23,20 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 QUARTER = "2026Q3"
 
 
+# the English run is pseudonymized: it is shared more widely (see test_pseudonymized_run_publishes_no_rep)
+SALT = "k3-Qv9x2Lp-tests"
+PSEUDONYMIZED = {"zh": False, "en": True}
+
+
+def _run_options(lang: str) -> dict:
+    return {"lang": lang, "pseudonymize": PSEUDONYMIZED[lang], "overrides": {"pseudonym_salt": SALT}}
+
+
 @pytest.fixture(scope="module", params=["zh", "en"])
 def run(request, tmp_path_factory):
     out = tmp_path_factory.mktemp(f"reports-{request.param}")
-    result = kit.report.run(QUARTER, source=str(ROOT / "data" / "samples"), out=out, lang=request.param,
-                            echo=lambda line: None)
+    result = kit.report.run(QUARTER, source=str(ROOT / "data" / "samples"), out=out, echo=lambda line: None,
+                            **_run_options(request.param))
     return request.param, out, result
 
 
@@ -127,6 +137,120 @@ def test_management_reports_open_offline_in_chromium(run, browser, tmp_path_fact
 
 def test_unchanged_quarter_is_not_run_again(run):
     lang, out, result = run
-    again = kit.report.run(QUARTER, source=str(ROOT / "data" / "samples"), out=out, lang=lang, echo=lambda line: None)
+    again = kit.report.run(QUARTER, source=str(ROOT / "data" / "samples"), out=out, echo=lambda line: None,
+                           **_run_options(lang))
     assert again.ok
     assert [q.status for q in again.quarters] == ["skipped"]
+
+
+# =================================================================================================
+# privacy end to end: every output file of the real notebooks
+# =================================================================================================
+
+
+def _output_texts(folder: Path) -> dict[str, str]:
+    """Every text file of a quarter's report, notebooks as their JSON text (images left out)."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix.lower() in {".html", ".csv", ".ipynb", ".json", ".yaml", ".log", ".txt"}:
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            if path.suffix == ".ipynb":
+                text = re.sub(r'"image/png": "[^"]*"', '"image/png": ""', text)
+            out[path.relative_to(folder).as_posix()] = text
+    return out
+
+
+@pytest.fixture(scope="module")
+def truth():
+    """Each rep's KPIs and the count behind each, straight from the sample data."""
+    data = kit.load(ROOT / "data" / "samples")
+    return data, kit.kpis.compute(data, quarter=QUARTER)
+
+
+def test_pseudonymized_run_publishes_no_rep_id_or_name(run, truth):
+    lang, out, result = run
+    data, _ = truth
+    reps = data.tables["reps"]
+    ids = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, reps["rep_id"])) + r")(?![A-Za-z0-9_])")
+    names = [n for n in reps["rep_name"] if isinstance(n, str) and len(n) >= 2]
+    texts = _output_texts(out / QUARTER)
+    texts["index.html"] = (out / "index.html").read_text(encoding="utf-8")
+    assert len(texts) > 20 and any(f.startswith("results/") for f in texts)
+    leaks = [(f, m.group(0)) for f, t in texts.items() for m in ids.finditer(t)]
+    leaks += [(f, n) for f, t in texts.items() for n in names if n in t]
+    if not PSEUDONYMIZED[lang]:  # the control: without pseudonyms this very scan finds the ids and names
+        assert {f for f, _ in leaks} >= {"results/card_reps.csv", "results/card_details.csv"}, leaks[:5]
+        return
+    assert leaks == [], leaks[:20]
+    assert R_pseudonym("R003") in texts["results/card_details.csv"]
+
+
+def R_pseudonym(rep_id: str) -> str:
+    return kit.report.pseudonym(rep_id, SALT)
+
+
+def _fmt(v: float) -> str:
+    # as kit.report.save_table writes numbers into the HTML tables
+    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def test_no_small_n_figure_is_readable_in_any_output_file(run, truth):
+    lang, out, result = run
+    data, kpis = truth
+    min_n = 5
+    folder = out / QUARTER
+    ids = {rid: (R_pseudonym(rid) if PSEUDONYMIZED[lang] else rid) for rid in kpis.index}
+    back = {v: k for k, v in ids.items()}
+    small = {(rid, k) for rid in kpis.index for k in kit.kpis.ids() if kpis.at[rid, f"n_{k}"] < min_n
+             and pd.notna(kpis.at[rid, k])}
+    assert len(small) > 20  # the sample has small-n reps, or this test would prove nothing
+    # 1. every table (CSV) with a rep column: each form of a small-n KPI is blank
+    from kit.report.privacy import derived_columns
+
+    checked = 0
+    visible: dict[str, set[str]] = {rid: set() for rid in kpis.index}
+    for path in sorted((folder / "results").glob("*.csv")):
+        df = pd.read_csv(path, encoding="utf-8-sig")
+        if "rep_id" not in df.columns:
+            continue
+        for _, row in df.iterrows():
+            rid = back.get(str(row["rep_id"]))
+            assert rid is not None, (path.name, row["rep_id"])
+            for c in df.columns:
+                v = pd.to_numeric(pd.Series([row[c]]), errors="coerce")[0]
+                if pd.notna(v):  # every figure shown for the rep, its counts included
+                    visible[rid].add(_fmt(float(v)))
+            for k in kit.kpis.ids():
+                if (rid, k) in small:
+                    for c in [k] * (k in df.columns) + derived_columns(k, df.columns):
+                        checked += 1
+                        assert pd.isna(row[c]), (path.name, rid, c, row[c])
+    assert checked > 100
+    # 2. every HTML page and executed notebook: a rep's row never shows a small-n value of that rep
+    # (a value that the rep also has visibly elsewhere cannot be told apart, and is not counted)
+    rows = re.compile(r"(?s)<tr[^>]*>(.*?)</tr>")
+    cells = re.compile(r"(?s)<t[dh][^>]*>(.*?)</t[dh]>")
+    seen_rows = 0
+    for name, text in _output_texts(folder).items():
+        if not name.endswith((".html", ".ipynb")):
+            continue
+        if name.endswith(".ipynb"):
+            nb = json.loads(text)
+            text = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb["cells"]
+                           for o in c.get("outputs", []))
+        for row in rows.findall(text):
+            found = [rid for rid, shown in ids.items() if re.search(rf"(?<![\w-]){re.escape(shown)}(?![\w-])", row)]
+            if len(found) != 1:
+                continue
+            rid = found[0]
+            seen_rows += 1
+            texts = {re.sub(r"<[^>]+>", "", c).strip() for c in cells.findall(row)}
+            for (r, k) in small:
+                if r == rid:
+                    f = _fmt(float(kpis.at[rid, k]))
+                    assert f not in texts or f in visible[rid], (name, rid, k, f)
+    assert seen_rows > 40
+    # 3. the run's own audit agrees
+    from kit.report.privacy import audit_suppression
+
+    assert audit_suppression(folder / "results", min_n).leaks == []

@@ -146,7 +146,10 @@ def scorecard(
         KPI id -> points, summing to 100 (``weights:`` in the parameter files).
     settings : KPISettings or mapping, optional
     min_n : int, optional
-        A rep's KPI counts when computed from at least this many rows; default each KPI's own.
+        A rep's KPI counts when computed from at least this many rows and at least the KPI's
+        own ``min_n`` (so a report's ``min_n`` can raise the bar, never lower it); default each
+        KPI's own. A report passes its ``min_n``: a figure it blanks then never enters a
+        composite score, from which it could be worked back.
     ci : float
         Level of the intervals (0.95).
     case_mix : bool
@@ -186,7 +189,7 @@ def scorecard(
     settings = common.settings_of(settings)
     q = common.one_quarter(data, quarter)
     values = common.kpi_table(data, [q], settings, used).xs(str(q), level="quarter")
-    need = {k: (min_n if min_n is not None else K.get(k).min_n) for k in used}
+    need = {k: max(K.get(k).min_n, min_n or 0) for k in used}
     from kit.survey import dimension_scores
 
     scored = dimension_scores(data, [str(q)], items=True)

@@ -163,7 +163,8 @@ class Report:
         """Display sentences (Markdown): an ``i18n`` key with its values, ready text, or a list
         of ready sentences (as :mod:`kit.narrative` returns them), as one paragraph.
 
-        Text is redacted (no e-mail addresses or phone numbers).
+        Text is redacted (no e-mail addresses or phone numbers) and, when pseudonyms are on,
+        rep ids and names in it become their pseudonyms.
         """
         from IPython.display import Markdown
 
@@ -174,11 +175,19 @@ class Report:
         else:
             text = str(text_or_key)
         if text:
-            _display(Markdown(self.redact(text)), "text")
+            _display(Markdown(self.pseudonyms.text(self.redact(text))), "text")
 
     def show(self, fig: Any) -> None:
-        """Display a matplotlib figure once (and close it, so that it is not drawn twice)."""
+        """Display a matplotlib figure once (and close it, so that it is not drawn twice).
+
+        Every text of the figure gets the report's pseudonyms and has its personal data
+        redacted and its ``$`` escaped before it is drawn (:func:`kit.plots.safe_figure`).
+        """
         import matplotlib.pyplot as plt
+
+        from kit.plots import safe_figure
+
+        safe_figure(fig, self.lang, transform=self.pseudonyms.text, layout=False)
 
         if _in_ipython():
             from IPython.display import display
@@ -225,12 +234,16 @@ class Report:
                            window=s.analysis.window, thresholds=s.analysis.validity or None, lang=self.lang)
 
     def scorecard(self) -> Any:
-        """The rep scorecard of the quarter (:func:`kit.analysis.scorecard`); once per run."""
+        """The rep scorecard of the quarter (:func:`kit.analysis.scorecard`); once per run.
+
+        The report's ``min_n`` is the scorecard's floor: a figure the report blanks never enters
+        a composite score it could be worked back from.
+        """
         import kit.analysis
 
         s = self.settings
         return self.result("scorecard", kit.analysis.scorecard, self.data, self.quarter, weights=s.weights,
-                           settings=s.kpi, case_mix=s.analysis.case_mix)
+                           settings=s.kpi, case_mix=s.analysis.case_mix, min_n=self.min_n)
 
 
 def begin(

@@ -46,6 +46,7 @@ from kit.report.layout import (
     RESULTS_DIR,
     SAVED_DIR,
 )
+from kit.report.lock import OutputLock
 from kit.report.publish import (
     _ACTIVE_TMP,
     atomic_write_text,
@@ -73,6 +74,7 @@ class QuarterResult:
     notebooks: list[NotebookResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     cache_key: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +92,11 @@ class RunResult:
     @property
     def failed(self) -> list[QuarterResult]:
         return [q for q in self.quarters if q.status == "failed"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings of the quarters written (``kit run --strict`` exits non-zero on any)."""
+        return [f"{q.quarter}: {w}" for q in self.quarters for w in q.warnings]
 
     def summary(self) -> str:
         """The end-of-run summary: counts, then one block per failed quarter and notebook."""
@@ -186,7 +193,7 @@ _STOP = threading.Event()
 
 
 def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
-                 rep_names: Sequence[str], notebook_jobs: int = 1) -> QuarterResult:
+                 rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1) -> QuarterResult:
     q = job.quarter
     final = out / q
     t_start = time.perf_counter()
@@ -244,17 +251,30 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
             next_info = {"quarter": nxt, "file": target.name}
         except P.ParamsError as exc:
             problems.append(f"the recommended parameter file {RESULTS_DIR}/{NEXT_PARAMS_FILE} is not valid: {exc}")
-    # personal data in any output
-    from kit.report.privacy import scan_outputs
+    # personal data in any output (imported here: an unchanged re-run decides without loading pandas)
+    from kit.report.privacy import SuppressionAudit, audit_suppression, scan_outputs
 
     shutil.rmtree(tmp / SAVED_DIR, ignore_errors=True)  # internal to the run: raw rep ids
-    findings = scan_outputs(tmp, names=rep_names if job.params.get("pseudonymize") else ())
+    pseudo = bool(job.params.get("pseudonymize"))
+    findings = scan_outputs(tmp, names=rep_names[0] if pseudo else (), ids=rep_names[1] if pseudo else ())
     if findings:
         more = f"; ... {len(findings) - 8} more" if len(findings) > 8 else ""
         shown = "; ".join(str(f) for f in findings[:8]) + more
         problems.append(f"personal data in the outputs ({len(findings)} finding(s)): {shown}. Remove it in the "
                         f"notebook (kit.report.redact; kit.report.save_table redacts the text columns of the tables "
                         f"it shows); the report was not published.")
+    # small-n figures: blank in every form in every table, and a warning when min_n blanks them all
+    min_n = int(job.params.get("min_n", 5))
+    audit = audit_suppression(tmp / RESULTS_DIR, min_n) if (tmp / RESULTS_DIR).is_dir() else SuppressionAudit()
+    if audit.leaks:
+        shown = "; ".join(audit.leaks[:8]) + (f"; ... {len(audit.leaks) - 8} more" if len(audit.leaks) > 8 else "")
+        problems.append(f"figures counted from fewer than min_n = {min_n} rows are not blank ({len(audit.leaks)}): "
+                        f"{shown}. Blank them with kit.report.suppress_small; the report was not published.")
+    warnings_ = []
+    if audit.everything_blanked:
+        warnings_.append(i18n.t("index.min_n_blanks_all", job.params["lang"], min_n=min_n, cells=audit.cells))
+        log.warning(f"[{q}] warning: {i18n.t('index.min_n_blanks_all', 'en', min_n=min_n, cells=audit.cells)}")
+    result.warnings = warnings_
     ok = all(nb.status == "ok" for nb in result.notebooks) and len(result.notebooks) == len(job.notebooks) \
         and not problems
     finished = _now()
@@ -282,6 +302,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
         "packages": package_versions(),
         "kernel": {"name": KERNEL_NAME, "python": sys.executable},
         "problems": problems,
+        "warnings": warnings_,
     }
     atomic_write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
     atomic_write_text(tmp / "index.html", quarter_index(manifest, lang))
@@ -330,6 +351,8 @@ def run(
     timeout: float | None = None,
     params_dir: str | Path | None = None,
     echo: Callable[[str], None] | None = None,
+    allow_unsalted: bool = False,
+    wait: float = 0.0,
 ) -> RunResult:
     """Execute the report notebooks for one or more quarters and write ``out/<quarter>/``.
 
@@ -367,6 +390,12 @@ def run(
     echo : callable, optional
         Receives each progress line. Progress is logged (``logging.getLogger("kit")``, INFO);
         by default it goes where logging is configured, else it is printed.
+    allow_unsalted : bool
+        Pseudonymize with an empty or placeholder ``pseudonym_salt`` (anyone who knows the rep
+        ids can then recompute the pseudonyms); refused otherwise.
+    wait : float
+        Seconds to wait when another run is writing to ``out`` (default 0: stop at once with
+        a :class:`~kit.report.lock.LockError` naming that run's process).
 
     Returns
     -------
@@ -380,19 +409,22 @@ def run(
     kit.schema.SchemaError, kit.schema.DataQualityError
         The data cannot be used (nothing was run).
     ReportError
-        No notebooks, a notebook selection that matches none, quarters without data.
+        No notebooks, a notebook selection that matches none, quarters without data,
+        ``pseudonymize`` without a secret salt.
+    kit.report.lock.LockError
+        Another run still writes to ``out`` after ``wait`` seconds (the message names it).
     """
-    with _progress_to(echo):
+    with _progress_to(echo), OutputLock(out, wait=wait):
         return _run(quarters, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                     force=force, notebooks=notebooks, notebook_dir=notebook_dir, jobs=jobs,
                     notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
-                    params_dir=params_dir)
+                    params_dir=params_dir, allow_unsalted=allow_unsalted)
 
 
 def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, overrides: Mapping[str, Any] | None,
          out: str | Path, lang: str | None, force: bool, notebooks: Iterable[str] | None,
          notebook_dir: str | Path | None, jobs: int, notebook_jobs: int | None, pseudonymize: bool | None,
-         timeout: float | None, params_dir: str | Path | None) -> RunResult:
+         timeout: float | None, params_dir: str | Path | None, allow_unsalted: bool = False) -> RunResult:
     t0 = time.perf_counter()
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ReportError(f"jobs must be a whole number >= 1; got {jobs!r}.")
@@ -445,7 +477,18 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
         if quarters is None or (isinstance(quarters, str) and quarters.strip().lower() == "latest"):
             if not available:
                 raise ReportError(f"{short_source(meta['source'])}: no dated rows, so there is no latest quarter.")
-            chosen = [available[-1]]
+            # never a quarter past today: one row dated 2100 must not make 'latest' mean 2100Q1
+            from kit.periods import Quarter, quarter_of
+
+            now = quarter_of(_dt.date.today().isoformat(), fsm)
+            past = [q for q in available if Quarter.parse(q, fsm).index <= now.index]
+            if not past:
+                raise ReportError(f"{short_source(meta['source'])}: every dated row lies after today's quarter "
+                                  f"{now}; there is no latest quarter to report (check the dates of the data).")
+            if past[-1] != available[-1]:
+                log.warning(f"latest: {past[-1]} (the data also has rows dated in {', '.join(available[len(past):])}, "
+                            f"after today's quarter {now}; check those dates)")
+            chosen = [past[-1]]
         elif isinstance(quarters, str) and quarters.strip().lower() == "all":
             chosen = list(available)
         else:
@@ -469,6 +512,16 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
             problems += [f"{q}: {p}" for p in exc.problems]
     if problems:
         raise P.ParamsError(problems)
+    from kit.report.privacy import MIN_SALT_LENGTH, weak_salt
+
+    weak = [q for q in chosen if resolved[q].values.get("pseudonymize")
+            and weak_salt(resolved[q].values.get("pseudonym_salt"))]
+    if weak and not allow_unsalted:
+        raise ReportError(
+            f"--pseudonymize needs a secret pseudonym_salt ({', '.join(weak)}: the salt is empty or a placeholder, "
+            f"so anyone who knows the rep ids can recompute every pseudonym). Set the environment variable "
+            f"KIT_PSEUDONYM_SALT, or pseudonym_salt in a parameter file you do not share, to at least "
+            f"{MIN_SALT_LENGTH} characters; or say --allow-unsalted to accept pseudonyms that can be reversed.")
     for q in chosen:
         values = dict(resolved[q].values)
         values.pop("quarter", None)
@@ -479,7 +532,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
         digest = source_digest(resolve_source(str(values["source"])), values)
         in_key = input_key(combine(q).values, nb_hashes, digest) if digest else None
         jobs_list.append(Job(q, values, resolved[q].files, nb_paths, nb_hashes, s, m, key, in_key))
-    rep_names: list[str] = []
+    rep_names: tuple[list[str], list[str]] = ([], [])
     if any(j.params.get("pseudonymize") for j in jobs_list):
         rep_names = _rep_names(jobs_list)
     log.info(f"kit run: {len(chosen)} quarter(s) ({', '.join(chosen)}) x {len(nb_paths)} notebook(s) "
@@ -520,7 +573,7 @@ def _run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, name:
 
 
 def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None,
-                  rep_names: Sequence[str], notebook_jobs: int = 1) -> QuarterResult:
+                  rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1) -> QuarterResult:
     try:
         return _run_quarter(job, out, force=force, timeout=timeout, rep_names=rep_names,
                             notebook_jobs=notebook_jobs)
@@ -532,14 +585,17 @@ def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None,
         return QuarterResult(job.quarter, "failed", problems=[f"{type(exc).__name__}: {exc}", tb])
 
 
-def _rep_names(jobs: Sequence[Job]) -> list[str]:
+def _rep_names(jobs: Sequence[Job]) -> tuple[list[str], list[str]]:
+    """The rep names and the rep ids of the run's data: none may appear in pseudonymized outputs."""
     import pandas as pd
 
     names: set[str] = set()
+    ids: set[str] = set()
     for snap in {j.snapshot for j in jobs}:
-        reps = pd.read_parquet(snap / "tables" / "reps.parquet", columns=["rep_name"])
+        reps = pd.read_parquet(snap / "tables" / "reps.parquet", columns=["rep_id", "rep_name"])
         names |= {str(n) for n in reps["rep_name"].dropna()}
-    return sorted(names)
+        ids |= {str(i) for i in reps["rep_id"].dropna()}
+    return sorted(names), sorted(ids)
 
 
 def _install_stop_handlers():

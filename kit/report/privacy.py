@@ -59,19 +59,47 @@ def redact(text: Any, replacement: str | None = None, *, lang: str | None = None
     return pii.redact(text, _redaction_label(lang) if replacement is None else replacement)
 
 
-_PSEUDONYM = re.compile(r"^Rep-[0-9A-F]{6}$")
+#: hex digits of a pseudonym: 48 bits, so that 100,000 reps collide with a chance of about
+#: 1 in 56,000 (birthday bound n^2 / 2^49); six digits collided with a 24% chance at 3,000 reps
+PSEUDONYM_DIGITS = 12
+_PSEUDONYM = re.compile(rf"^Rep-[0-9A-F]{{{PSEUDONYM_DIGITS}}}$")
+
+
+#: the shortest pseudonym salt ``kit run`` accepts without ``--allow-unsalted``
+MIN_SALT_LENGTH = 8
+_PLACEHOLDER_SALTS = {"salt", "default", "changeme", "change-me", "change_me", "secret", "password", "kit",
+                      "pseudonym", "pseudonym_salt", "example", "xxxxxxxx", "12345678", "00000000"}
+
+
+def weak_salt(salt: Any) -> bool:
+    """True for a salt that does not keep pseudonyms secret: empty, short or a placeholder.
+
+    Examples
+    --------
+    >>> weak_salt(""), weak_salt("changeme"), weak_salt("k3-Qv9!x2Lp")
+    (True, True, False)
+    """
+    text = str(salt or "").strip()
+    return len(text) < MIN_SALT_LENGTH or text.lower() in _PLACEHOLDER_SALTS or len(set(text)) < 3
 
 
 def pseudonym(rep_id: Any, salt: str = "") -> str:
-    """The stable pseudonym of a rep: ``Rep-`` and 6 hex digits of SHA-256(salt, rep_id).
+    """The stable pseudonym of a rep: ``Rep-`` and 12 hex digits of SHA-256(salt, rep_id).
 
     The same rep id and salt give the same pseudonym in every report and quarter; a
-    pseudonym given again comes back unchanged.
+    pseudonym given again comes back unchanged. Without a secret salt anyone who knows the
+    rep ids can recompute the pseudonyms: ``kit run`` refuses ``--pseudonymize`` with an
+    empty salt unless told ``--allow-unsalted``.
+
+    Examples
+    --------
+    >>> pseudonym("R017", "pepper")
+    'Rep-DE70F0BDC0EE'
     """
     text = str(rep_id)
     if _PSEUDONYM.match(text):
         return text
-    digest = hashlib.sha256(f"{salt}\x1f{text}".encode()).hexdigest()[:6].upper()
+    digest = hashlib.sha256(f"{salt}\x1f{text}".encode()).hexdigest()[:PSEUDONYM_DIGITS].upper()
     return f"Rep-{digest}"
 
 
@@ -83,7 +111,7 @@ def pseudonymize(
     id_col: str = "rep_id",
     name_cols: Sequence[str] = ("rep_name",),
 ) -> pd.DataFrame | pd.Series:
-    """Replace rep ids and names by stable pseudonyms (``Rep-3F2A9C``) when pseudonyms are on.
+    """Replace rep ids and names by stable pseudonyms (``Rep-3F2A9C1B7D0E``) when pseudonyms are on.
 
     Parameters
     ----------
@@ -169,7 +197,8 @@ class Pseudonyms:
         return pseudonymize(obj, enabled=self.enabled, salt=self.salt, **kw)
 
     def text(self, values: Any) -> Any:
-        """Rep ids and names inside free text replaced by pseudonyms (str, Series or mapping of str)."""
+        """Rep ids and names inside free text replaced by pseudonyms (str, Series or mapping of str;
+        lists, tuples, sets, arrays and mappings inside a cell too)."""
         if not self.enabled or self.reps is None:
             return values
         if self._pattern is None:
@@ -188,7 +217,16 @@ class Pseudonyms:
             return values
 
         def fix(t: Any) -> Any:
-            return regex.sub(lambda m: pseudonym(lookup[m.group(1)], self.salt), t) if isinstance(t, str) else t
+            # text, and rep ids inside lists, tuples, sets, arrays and mappings held by a cell
+            if isinstance(t, str):
+                return regex.sub(lambda m: pseudonym(lookup[m.group(1)], self.salt), t)
+            if isinstance(t, (list, tuple, set, frozenset)):
+                return type(t)(fix(v) for v in t)
+            if isinstance(t, Mapping):
+                return {fix(k): fix(v) for k, v in t.items()}
+            if hasattr(t, "tolist") and getattr(t, "ndim", 0) == 1:
+                return [fix(v) for v in t.tolist()]
+            return t
 
         if isinstance(values, Mapping):
             return {k: fix(v) for k, v in values.items()}
@@ -240,6 +278,11 @@ def suppress_small(
     flag : str, optional
         Add a boolean column of that name: True where a figure of the row was blanked.
 
+    Every form of a blanked figure is blanked with it, so that none can be read back from
+    another column: for a figure ``x`` the columns ``raw_x``, ``shrunk_x``, ``z_x``,
+    ``se_x``, ``rank_x``, ``pct_x``, ``x_low``, ``x_high``, ``x_lower``, ``x_upper``,
+    ``x_se``, ``x_z`` and ``x_rank`` (whichever exist).
+
     Returns
     -------
     Suppressed
@@ -283,6 +326,11 @@ def suppress_small(
     unknown = [c for c in list(pairs) + list(pairs.values()) if c not in df.columns]
     if unknown:
         raise KeyError(f"suppress_small: unknown column(s) {sorted(set(unknown))}.")
+    counts_used = set(pairs.values())
+    for col, ncol in list(pairs.items()):
+        for other in derived_columns(col, df.columns):
+            if other not in pairs and other not in counts_used:
+                pairs[other] = ncol
     out = df.copy()
     blanked = pd.Series(False, index=out.index)
     total = 0
@@ -299,6 +347,105 @@ def suppress_small(
     if flag:
         out[flag] = blanked.to_numpy()
     return Suppressed(out, blanked=total, min_n=min_n)
+
+
+_DERIVED_PREFIXES = ("raw_", "shrunk_", "z_", "se_", "rank_", "pct_")
+_DERIVED_SUFFIXES = ("_low", "_high", "_lower", "_upper", "_se", "_z", "_rank")
+
+
+def derived_columns(col: str, columns: Iterable[Any]) -> list[str]:
+    """The columns of ``columns`` that are another form of figure ``col`` (see :func:`suppress_small`).
+
+    Examples
+    --------
+    >>> derived_columns("csat_mean", ["csat_mean", "raw_csat_mean", "n_csat_mean", "z_csat_mean", "csat_mean_low"])
+    ['raw_csat_mean', 'z_csat_mean', 'csat_mean_low']
+    """
+    forms = {p + str(col) for p in _DERIVED_PREFIXES} | {str(col) + s for s in _DERIVED_SUFFIXES}
+    return [c for c in columns if c in forms]
+
+
+@dataclass
+class SuppressionAudit:
+    """What :func:`audit_suppression` found in the result tables of a run.
+
+    Attributes
+    ----------
+    cells : int
+        Rep figures that have a count beside them (``n_<figure>`` or ``n``).
+    blanked : int
+        Of those, the ones counted from fewer than ``min_n`` rows (all blank when ``leaks`` is empty).
+    leaks : list of str
+        ``file, row, column`` of each figure counted from too few rows that is not blank.
+    """
+
+    cells: int = 0
+    blanked: int = 0
+    leaks: list[str] = field(default_factory=list)
+
+    @property
+    def everything_blanked(self) -> bool:
+        """True when ``min_n`` blanks every rep figure (the report then says nothing about reps)."""
+        return self.cells > 0 and self.blanked == self.cells
+
+
+def audit_suppression(folder: str | Path, min_n: int) -> SuppressionAudit:
+    """Check every table of rep figures under ``folder`` against its count columns.
+
+    Each CSV with a ``rep_id`` or ``rep_name`` column is checked: no small-n figure may
+    remain. A figure ``x`` with a count column ``n_x`` (or, in a table with one ``n`` column,
+    every numeric column but ``n`` and ``weight``) counted from fewer than ``min_n`` rows must
+    be blank in every form (see :func:`derived_columns`). Tables of other things (a KPI's
+    correlation across reps and the number of reps behind it) are not rep figures.
+
+    Returns
+    -------
+    SuppressionAudit
+        ``cells``, ``blanked`` and the ``leaks`` (``file, row, column``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.csv").write_text("rep_id,x,raw_x,n_x\\nR1,4.5,4.6,3\\nR2,4.1,4.1,9\\n")
+    >>> a = audit_suppression(d, 5)
+    >>> a.cells, a.blanked, a.leaks
+    (2, 1, ['t.csv, row 1 (R1), x', 't.csv, row 1 (R1), raw_x'])
+    """
+    audit = SuppressionAudit()
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*.csv")):
+        try:
+            df = pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+        except (ValueError, OSError, UnicodeDecodeError):
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if not {"rep_id", "rep_name"} & set(map(str, df.columns)):
+            continue  # not a table of rep figures (e.g. a correlation across reps and its n)
+        pairs: dict[str, str] = {}
+        for c in df.columns:
+            c = str(c)
+            if c.startswith("n_") and c[2:] in df.columns:
+                pairs[c[2:]] = c
+        if not pairs and "n" in df.columns:
+            pairs = {str(c): "n" for c in df.columns
+                     if c not in ("n", "weight") and pd.api.types.is_numeric_dtype(df[c])}
+        for col, ncol in list(pairs.items()):
+            for other in derived_columns(col, df.columns):
+                pairs.setdefault(other, ncol)
+        label = df.iloc[:, 0].astype(str)
+        for col, ncol in pairs.items():
+            n = pd.to_numeric(df[ncol], errors="coerce")
+            has = n.notna()
+            small = has & (n < min_n)
+            base = col == ncol[2:] if ncol.startswith("n_") else True
+            if base:
+                audit.cells += int(has.sum())
+                audit.blanked += int(small.sum())
+            shown = df[col].notna() & df[col].astype(str).str.strip().ne("")
+            for i in df.index[small & shown]:
+                audit.leaks.append(f"{rel}, row {i + 1} ({label[i]}), {col}")
+    return audit
 
 
 _TEXT_SUFFIXES = {".html", ".htm", ".csv", ".ipynb", ".json", ".yaml", ".yml", ".txt", ".md", ".log", ".tsv"}
@@ -323,12 +470,14 @@ def _text_for_scan(path: Path) -> str:
     return _DATA_URI.sub(" ", text)
 
 
-def scan_outputs(folder: str | Path, *, names: Iterable[str] = (), skip: Iterable[str] = ()) -> list[Finding]:
+def scan_outputs(folder: str | Path, *, names: Iterable[str] = (), ids: Iterable[str] = (),
+                 skip: Iterable[str] = ()) -> list[Finding]:
     """Scan every text file under ``folder`` (HTML, CSV, ipynb, JSON, YAML, logs) for personal data.
 
-    Looks for e-mail addresses and phone numbers (see :func:`find_personal_data`) and for each
-    of ``names`` (e.g. rep or customer names from the data; names shorter than 2 characters
-    are ignored). Embedded images are skipped.
+    Looks for e-mail addresses, phone, ID-card and bank-card numbers (see
+    :func:`find_personal_data`), for each of ``names`` (e.g. rep or customer names from the
+    data; names shorter than 2 characters are ignored) and for each of ``ids`` (rep ids, as
+    whole words: ``R001`` but not ``R0011``). Embedded images are skipped.
 
     Returns
     -------
@@ -346,6 +495,8 @@ def scan_outputs(folder: str | Path, *, names: Iterable[str] = (), skip: Iterabl
             e = re.escape(n)
             alts.append(rf"(?<![A-Za-z]){e}(?![A-Za-z])" if re.match(r"^[\x00-\x7f]+$", n) else e)
         name_re = re.compile("|".join(alts))
+    ids = sorted({str(i).strip() for i in ids if str(i).strip()}, key=len, reverse=True)
+    id_re = re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, ids)) + r")(?![A-Za-z0-9_])") if ids else None
     found: list[Finding] = []
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix.lower() not in _TEXT_SUFFIXES:
@@ -361,4 +512,8 @@ def scan_outputs(folder: str | Path, *, names: Iterable[str] = (), skip: Iterabl
             for m in name_re.finditer(text):
                 line = text.count("\n", 0, m.start()) + 1
                 found.append(Finding(rel, line, "name", pii.mask("name", m.group(0))))
+        if id_re is not None:
+            for m in id_re.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                found.append(Finding(rel, line, "rep id", pii.mask("name", m.group(0))))
     return found

@@ -274,12 +274,15 @@ def quarter_index(manifest: dict, lang: str) -> str:
         for tb, n in data["rows"].items())
     data_head = (f"<tr><th>{t('report.table')}</th><th>{t('report.rows_total')}</th>"
                  f"<th>{t('report.rows_set_aside')}</th></tr>")
+    warned = "".join(f"<li class='failed'>{html.escape(w)}</li>" for w in manifest.get("warnings") or [])
+    warned = f"<h2>{t('index.warnings')}</h2><ul>{warned}</ul>" if warned else ""
     body = (
         f"<h1>{t('index.title', quarter=q)}</h1>"
         f"<p class='muted'>{t('report.generated_at')}: {html.escape(manifest['finished_at'])} · "
         f"{t('report.kit_version')}: {html.escape(manifest['kit_version'])} · "
         f"{t('index.total_duration', s=manifest['duration_s'])}</p>"
-        f"<h2>{t('index.heading_reports')}</h2><table><tr>{head}</tr>{''.join(rows)}</table>"
+        + warned
+        + f"<h2>{t('index.heading_reports')}</h2><table><tr>{head}</tr>{''.join(rows)}</table>"
         f"<ul>{''.join(extra)}</ul>"
         + (f"<h2>{t('index.results')}</h2><ul>{results}</ul>" if results else "")
         + parameters_html(manifest["parameters"], lang, q).replace("<h3>", "<h2>").replace("</h3>", "</h2>")

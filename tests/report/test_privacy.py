@@ -47,7 +47,7 @@ def test_redact_series_and_other_values():
 
 def test_pseudonyms_are_stable_salted_and_idempotent():
     a = R.pseudonym("R017", "salt")
-    assert re.fullmatch(r"Rep-[0-9A-F]{6}", a)
+    assert re.fullmatch(r"Rep-[0-9A-F]{12}", a)
     assert a == R.pseudonym("R017", "salt") != R.pseudonym("R017", "other") != R.pseudonym("R018", "salt")
     assert R.pseudonym(a, "salt") == a
 
