@@ -115,7 +115,8 @@ def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_s
 
 @cli.command()
 @click.option("--source", default=None, help="Data source (default: parameters/default.yaml's source).")
-@click.option("--quarter", default="latest", show_default=True, help="A quarter (2026Q3), a range or 'latest'.")
+@click.option("--quarter", default="latest", show_default=True,
+              help="A quarter (2026Q3), a range, 'latest' or 'last-complete'.")
 @_with_source_options
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Also write the table to CSV.")
 def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_start_month, csv_out) -> None:
@@ -134,7 +135,8 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
     names = [c for c in table.columns if not c.startswith("n_")]
     shown = table[names].copy()
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:,.2f}".format):
-        click.echo(f"KPIs for {quarter if quarter != 'latest' else data.latest_quarter()} from {source} "
+        shown_q = ", ".join(str(q) for q in data.quarters_for(quarter))
+        click.echo(f"KPIs for {shown_q} from {source} "
                    f"({len(table)} rows; counts in the n_ columns of --csv):")
         click.echo(shown.T.to_string())
     if csv_out:
@@ -155,7 +157,9 @@ def sample(out: str, seed: int) -> None:
 
 
 @cli.command()
-@click.option("--quarter", default=None, help="One quarter (2026Q3) or 'latest' (the default).")
+@click.option("--quarter", default=None,
+              help="One quarter (2026Q3), 'latest' (the default: the latest with data) or 'last-complete' "
+                   "(the last quarter that has ended and has data: for scheduled runs).")
 @click.option("--quarters", default=None, help="Several quarters: a range 2025Q4:2026Q3, a list, or 'all'.")
 @click.option("--source", default=None, help="Data source: folder, DuckDB file or SQL URL (default: the source parameter).")
 @click.option("--params", "params_file", type=click.Path(exists=True, dir_okay=False), default=None,

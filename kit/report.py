@@ -2264,7 +2264,7 @@ def run(
                 _write_overview(out, str(combine(None).values.get("lang") or i18n.DEFAULT_LANG))
             return RunResult(results, str(out), duration_s=time.perf_counter() - t0)
 
-    from kit.periods import PeriodError, parse_quarters
+    from kit.periods import PeriodError, choose_named, parse_quarters
 
     base = P.resolve(None, params_file=params_file, overrides=cli, directory=params_dir)
     loaded: dict[tuple, tuple[Path, dict]] = {}
@@ -2283,10 +2283,9 @@ def run(
             if not available:
                 raise ReportError(f"{_short_source(meta['source'])}: no dated rows, so there is no latest quarter.")
             chosen = [available[-1]]
-        elif isinstance(quarters, str) and quarters.strip().lower() == "all":
-            chosen = list(available)
         else:
-            chosen = [str(q) for q in parse_quarters(quarters, fsm)]
+            chosen = choose_named(quarters, available, fiscal_start_month=fsm) or [
+                str(q) for q in parse_quarters(quarters, fsm)]
     except PeriodError as exc:
         raise ReportError(str(exc)) from None
     missing = [q for q in chosen if q not in available]
