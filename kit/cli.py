@@ -107,7 +107,9 @@ def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_s
             example = q[(q["table"] == table) & (q["reason"] == reason)].iloc[0]
             click.echo(f"  - {table}: {reason} ({n:,} rows, e.g. row {example['row']}, id {example['id']})")
         if quarantine_out:
-            q.to_csv(quarantine_out, index=False, encoding="utf-8-sig")
+            from kit.cells import inert_frame
+
+            inert_frame(q, index=False).to_csv(quarantine_out, index=False, encoding="utf-8-sig")
             click.echo(f"Written to {quarantine_out}.")
     else:
         click.echo("No row set aside.")
@@ -140,7 +142,9 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
                    f"({len(table)} rows; counts in the n_ columns of --csv):")
         click.echo(shown.T.to_string())
     if csv_out:
-        table.to_csv(csv_out, encoding="utf-8-sig")
+        from kit.cells import inert_frame
+
+        inert_frame(table).to_csv(csv_out, encoding="utf-8-sig")
         click.echo(f"Written to {csv_out}.")
 
 
