@@ -1,4 +1,4 @@
-"""The kit command: sample, validate and kpis end to end (run is tested in test_report.py)."""
+"""The kit command: sample, validate and kpis end to end (run is tested in tests/report/)."""
 
 from __future__ import annotations
 

@@ -56,4 +56,4 @@ def test_rep_ids_in_sentences_follow_the_pseudonymize_parameter(tmp_path):
         assert "R015" not in said and shown in said
         assert "R015" not in table["reason"].iloc[0] and shown in table["reason"].iloc[0]
     finally:
-        kit.report._CURRENT = None  # no report in force for the other tests
+        kit.report.context._CURRENT = None  # no report in force for the other tests

@@ -1,4 +1,4 @@
-"""One executed report run shared by tests/test_report.py and tests/test_browser.py.
+"""One executed report run shared by tests/report/ and tests/test_browser.py.
 
 The notebooks of this folder are the report engine's test notebooks:
 

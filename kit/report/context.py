@@ -1,0 +1,231 @@
+"""The report a notebook is writing: :func:`begin` and the :class:`Report` it returns."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kit import i18n
+from kit import params as P
+from kit.report.layout import CORE_INPUTS
+from kit.report.privacy import pseudonymize, redact, suppress_small
+from kit.report.cache import load_key
+from kit.report.snapshot import load_data
+from kit.report.tables import (_display, _in_ipython, save_next_quarter_params, save_table, show_data_covered,
+                               show_parameters)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from kit.io import Dataset
+
+
+@dataclass
+class Report:
+    """The report a notebook is writing: its quarter, language, parameters, data and results folder.
+
+    Made by :func:`begin`; the module-level helpers (:func:`save_table`, :func:`pseudonymize`,
+    :func:`suppress_small`, :func:`redact`) use the current report's settings.
+    """
+
+    quarter: str
+    lang: str
+    params: dict[str, Any]
+    source: str
+    results_dir: Path | None = None
+    data_snapshot: str | None = None
+    _data: Any = field(default=None, repr=False)
+    _loaded_with: dict = field(default_factory=dict, repr=False)
+    _rep_pattern: Any = field(default=None, repr=False)
+
+    @property
+    def data(self) -> "Dataset":
+        """The validated data set (loaded on first use)."""
+        if self._data is None:
+            self._data = load_data(str(self.params["source"]), self.params, snapshot=self.data_snapshot)
+            self._loaded_with = dict(self.params)
+        return self._data
+
+    @property
+    def min_n(self) -> int:
+        return int(self.params["min_n"])
+
+    @property
+    def weights(self) -> dict[str, float] | None:
+        return self.params.get("weights")
+
+    @property
+    def period(self):
+        """The quarter as a :class:`kit.periods.Quarter`."""
+        from kit.periods import Quarter
+
+        return Quarter.parse(self.quarter, int(self.params.get("fiscal_start_month", 1)))
+
+    def t(self, key: str, **values: Any) -> str:
+        """A label or sentence in the report's language (see :func:`kit.i18n.t`)."""
+        return i18n.t(key, self.lang, **values)
+
+    def save_table(self, df: Any, name: str, **kw: Any) -> None:
+        return save_table(df, name, results_dir=self.results_dir, **kw)
+
+    def pseudonymize(self, obj: Any, **kw: Any) -> Any:
+        kw.setdefault("enabled", bool(self.params.get("pseudonymize")))
+        kw.setdefault("salt", str(self.params.get("pseudonym_salt", "")))
+        return pseudonymize(obj, **kw)
+
+    def suppress_small(self, df: pd.DataFrame, n_col: Any, cols: Sequence[str] | None = None, **kw: Any) -> pd.DataFrame:
+        return suppress_small(df, n_col, self.min_n, cols, **kw)
+
+    def redact(self, text: Any) -> Any:
+        return redact(text, lang=self.lang)
+
+    def show_parameters(self) -> None:
+        """Display the parameters in force (returns nothing, so a cell shows them once)."""
+        show_parameters(self.params, lang=self.lang, quarter=self.quarter)
+
+    def show_data_covered(self) -> None:
+        """Display the data covered (returns nothing, so a cell shows it once)."""
+        show_data_covered(self.data, self.quarter, lang=self.lang)
+
+    def save_next_quarter_params(self, weights: Mapping[str, float], **kw: Any) -> Path | None:
+        kw.setdefault("results_dir", self.results_dir)
+        kw.setdefault("quarter", self.quarter)
+        return save_next_quarter_params(weights, **kw)
+
+    def heading(self, key: str, level: int = 2, **values: Any) -> None:
+        """Display a section heading in the report's language (``i18n`` key)."""
+        from IPython.display import Markdown
+
+        _display(Markdown("#" * level + " " + self.t(key, **values)), "heading")
+
+    def say(self, text_or_key: "str | Sequence[str]", **values: Any) -> None:
+        """Display sentences (Markdown): an ``i18n`` key with its values, ready text, or a list
+        of ready sentences (as :mod:`kit.narrative` returns them), as one paragraph.
+
+        Text is redacted (no e-mail addresses or phone numbers).
+        """
+        from IPython.display import Markdown
+
+        if isinstance(text_or_key, (list, tuple)):
+            text = ("" if self.lang == "zh" else " ").join(str(x) for x in text_or_key)
+        elif i18n.has(text_or_key, self.lang):
+            text = self.t(text_or_key, **values)
+        else:
+            text = str(text_or_key)
+        if text:
+            _display(Markdown(self.redact(text)), "text")
+
+    def show(self, fig: Any) -> None:
+        """Display a matplotlib figure once (and close it, so that it is not drawn twice)."""
+        import matplotlib.pyplot as plt
+
+        if _in_ipython():
+            from IPython.display import display
+
+            display(fig, metadata={"kit": {"role": "figure"}})
+        plt.close(fig)
+
+
+_CURRENT: Report | None = None
+
+
+def current() -> Report | None:
+    """The report begun last in this process (None before :func:`begin`)."""
+    return _CURRENT
+
+
+def begin(
+    namespace: Mapping[str, Any] | None = None,
+    /,
+    *,
+    show: bool = True,
+    load: bool = True,
+    **values: Any,
+) -> Report:
+    """Start a report in a notebook: parameters, data, fonts, and the parameters in force shown.
+
+    Parameters
+    ----------
+    namespace : mapping, optional
+        The notebook's ``globals()``: ``quarter, source, lang, params_file, results_dir,
+        data_snapshot`` and any parameter (``min_n``, ``weights``, ...) are taken from it, so
+        that the parameters cell (and papermill's injected parameters) decide.
+    show : bool
+        Display the parameters in force and the data covered.
+    load : bool
+        Load the data now (else on first use of ``report.data``).
+    **values
+        The same names as keywords; they win over ``namespace``. ``None`` means "not set".
+
+    Returns
+    -------
+    Report
+        ``quarter`` (the latest quarter of the data when not set), ``lang``, ``params`` (the
+        validated parameters in force), ``data``, ``results_dir``.
+
+    Parameters come from ``params_file`` when set (``kit run`` passes the merged parameters it
+    validated), else from ``parameters/default.yaml`` and ``parameters/<quarter>.yaml``; the
+    values of the parameters cell win over both. The pseudonym salt may come from the
+    environment variable ``KIT_PSEUDONYM_SALT`` (which is how ``kit run`` passes it).
+    """
+    global _CURRENT
+    given: dict[str, Any] = {}
+    if namespace is not None:
+        for k in (*CORE_INPUTS, *P.KNOWN_KEYS):
+            if k in namespace and namespace[k] is not None and not callable(namespace[k]):
+                given[k] = namespace[k]
+    given.update({k: v for k, v in values.items() if v is not None})
+    unknown = set(given) - set(CORE_INPUTS) - set(P.KNOWN_KEYS)
+    if unknown:
+        raise P.ParamsError(f"begin(): unknown argument(s) {sorted(unknown)}; allowed: "
+                            f"{', '.join((*CORE_INPUTS, *P.KNOWN_KEYS))}.")
+    overrides = {k: v for k, v in given.items() if k in P.KNOWN_KEYS and k != "quarter"}
+    quarter = given.get("quarter")
+    if given.get("params_file"):
+        merged = P.merge(P.read(given["params_file"]), overrides)
+        salt = os.environ.get("KIT_PSEUDONYM_SALT")
+        if salt and "pseudonym_salt" not in overrides:
+            merged["pseudonym_salt"] = salt
+        merged.pop("quarter", None)
+        params = P.validate(merged, origins={k: str(given["params_file"]) for k in merged})
+        params.pop("quarter", None)
+    else:
+        params = P.load(None if quarter in (None, "", "latest") else str(quarter), overrides=overrides)
+        params.pop("quarter", None)
+    lang = i18n.check_lang(params["lang"])
+    source = str(params["source"])
+    results_dir = Path(given["results_dir"]) if given.get("results_dir") else None
+    if results_dir is not None:
+        results_dir.mkdir(parents=True, exist_ok=True)
+    report = Report(quarter=str(quarter) if quarter and quarter != "latest" else "", lang=lang, params=params,
+                    source=source, results_dir=results_dir, data_snapshot=given.get("data_snapshot"))
+    _CURRENT = report
+    try:
+        from kit.plots import setup_fonts
+
+        setup_fonts()
+    except ImportError:  # pragma: no cover - matplotlib missing
+        pass
+    if load or not report.quarter:
+        data = report.data
+        if not report.quarter:
+            report.quarter = str(data.latest_quarter())
+            if not given.get("params_file"):
+                # now that the quarter is known, its parameter file applies too
+                params = P.load(report.quarter, overrides=overrides)
+                params.pop("quarter", None)
+                report.params, report.lang = params, i18n.check_lang(params["lang"])
+                if load_key(params) != load_key(report._loaded_with):
+                    report._data = None
+        else:
+            from kit.periods import Quarter
+
+            report.quarter = str(Quarter.parse(report.quarter, data.fiscal_start_month))
+    if show:
+        report.show_parameters()
+        if load:
+            report.show_data_covered()
+    return report

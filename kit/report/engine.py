@@ -1,0 +1,491 @@
+"""The engine behind ``kit run``: quarters, waves of notebooks, parallel jobs, results."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kit import i18n
+from kit import params as P
+from kit.report.cache import (cache_key, input_key, kit_code_hash, load_key, load_snapshot, package_versions,
+                              previous_manifest, sha256_file, source_digest, unchanged)
+from kit.report.execute import Job, NotebookResult, execute_notebook, waves
+from kit.report.kernel import KERNEL_NAME
+from kit.report.layout import MANIFEST, NEXT_PARAMS_FILE, PARAMS_FILE, RESULTS_DIR, project_root
+from kit.report.publish import _ACTIVE_TMP, atomic_write_text, prune_failed, recover, stamp, swap_in
+from kit.report.render import quarter_index, safe_source, short_source, write_overview
+from kit.report.snapshot import resolve_source
+
+
+class ReportError(RuntimeError):
+    """A report run that cannot start (no notebooks, no such quarter, ...): the message says why."""
+
+
+@dataclass
+class QuarterResult:
+    """One quarter of a run: ``status`` ok / skipped / failed, its folder and notebooks."""
+
+    quarter: str
+    status: str
+    folder: str | None = None
+    duration_s: float = 0.0
+    notebooks: list[NotebookResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    cache_key: str | None = None
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run`: one :class:`QuarterResult` per quarter."""
+
+    quarters: list[QuarterResult]
+    out: str
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(q.status in ("ok", "skipped") for q in self.quarters)
+
+    @property
+    def failed(self) -> list[QuarterResult]:
+        return [q for q in self.quarters if q.status == "failed"]
+
+    def summary(self) -> str:
+        """The end-of-run summary: counts, then one block per failed quarter and notebook."""
+        counts = {s: sum(q.status == s for q in self.quarters) for s in ("ok", "skipped", "failed")}
+        lines = [f"kit run: {counts['ok']} quarter(s) written, {counts['skipped']} unchanged (skipped), "
+                 f"{counts['failed']} failed, in {self.duration_s:.1f} s."]
+        for q in self.failed:
+            lines.append(f"FAILED {q.quarter}: the previous report (if any) is kept in {self.out}/{q.quarter}/; "
+                         f"this run is in {q.folder}/")
+            for nb in q.notebooks:
+                if nb.status == "failed":
+                    lines.append(f"  - {nb.name}: {nb.error_line()}")
+                    if nb.executed:
+                        lines.append(f"    executed copy with the error: {q.folder}/{nb.executed}")
+            for p in q.problems:
+                lines.append(f"  - {p}")
+        return "\n".join(lines)
+
+
+def find_notebooks(directory: str | Path, select: Iterable[str] | None = None) -> list[Path]:
+    """The report notebooks of ``directory`` (``*.ipynb``, sorted by name), or those selected.
+
+    ``select`` names notebooks by file name, stem or unique prefix (``"10"`` ->
+    ``10_satisfaction_drivers.ipynb``); comma-separated lists are accepted.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ReportError(f"notebook folder not found: {folder}")
+    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
+    if not found:
+        raise ReportError(f"no notebooks (*.ipynb) in {folder}: nothing to run.")
+    if not select:
+        return found
+    wanted = [s.strip() for item in select for s in str(item).split(",") if s.strip()]
+    chosen: list[Path] = []
+    stems = [p.stem for p in found]
+    for w in wanted:
+        stem = w.removesuffix(".ipynb")
+        hits = [p for p in found if p.stem == stem] or [p for p in found if p.stem.startswith(stem)]
+        if len(hits) != 1:
+            why = "matches several" if hits else "matches none"
+            raise ReportError(f"--notebooks {w!r} {why} of the notebooks in {folder}: {', '.join(stems)}.")
+        if hits[0] not in chosen:
+            chosen.append(hits[0])
+    return sorted(chosen)
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class _Printer:
+    """Whole lines, one at a time (no interleaving between parallel quarters)."""
+
+    def __init__(self, echo: Callable[[str], None] | None):
+        self._echo = echo or (lambda s: print(s, flush=True))
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> None:
+        with self._lock:
+            for line in str(text).splitlines() or [""]:
+                self._echo(line)
+
+
+_STOP = threading.Event()
+
+
+def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say: Callable[[str], None],
+                 rep_names: Sequence[str], notebook_jobs: int = 1) -> QuarterResult:
+    q = job.quarter
+    final = out / q
+    t_start = time.perf_counter()
+    recover(out, q)
+    prev = previous_manifest(final)
+    if not force and prev and prev.get("status") == "ok" and prev.get("cache_key") == job.key:
+        if job.input_key and prev.get("input_key") != job.input_key:
+            # same parameters and data in other words (e.g. a comment changed): remember the new inputs
+            prev["input_key"] = job.input_key
+            with contextlib.suppress(OSError):
+                atomic_write_text(final / MANIFEST, json.dumps(prev, ensure_ascii=False, indent=1, default=str))
+        say(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
+        return QuarterResult(q, "skipped", folder=str(final), cache_key=job.key,
+                             duration_s=time.perf_counter() - t_start)
+    tmp = out / f".{q}.tmp-{stamp()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    _ACTIVE_TMP.add(tmp)
+    for sub in ("notebooks", "analyst", "management", RESULTS_DIR, "logs"):
+        (tmp / sub).mkdir(parents=True, exist_ok=True)
+    started = _now()
+    lang = job.params["lang"]
+    P.dump(P.public({**job.params, "quarter": q}), tmp / PARAMS_FILE,
+           header=f"Parameters in force for {q} (written by kit run; secrets left out).")
+    say(f"[{q}] running {len(job.notebooks)} notebook(s) in {tmp.name}/")
+    result = QuarterResult(q, "failed", cache_key=job.key)
+    width = max(len(p.stem) for p in job.notebooks)
+    done: dict[str, NotebookResult] = {}
+
+    def one(nb_path: Path) -> None:
+        if _STOP.is_set():
+            return
+        nb = execute_notebook(job, nb_path, tmp, timeout)
+        done[nb.name] = nb
+        status = "ok" if nb.status == "ok" else "FAILED"
+        tail = f"  {nb.error_line()}" if nb.status != "ok" else ""
+        say(f"[{q}] {nb.name:<{width}}  {status:<6} {nb.duration_s:6.1f} s{tail}")
+
+    for wave in waves(job.notebooks):
+        _run_all(one, wave, notebook_jobs, f"kit-{q}")
+    result.notebooks = [done[p.stem] for p in job.notebooks if p.stem in done]
+    problems: list[str] = []
+    # the recommended parameters for the next quarter
+    next_info = None
+    drafted = tmp / RESULTS_DIR / NEXT_PARAMS_FILE
+    if drafted.is_file():
+        from kit.periods import Quarter
+
+        nxt = str(Quarter.parse(q, int(job.params["fiscal_start_month"])).next())
+        try:
+            spec = P.read(drafted)
+            P.validate({k: v for k, v in spec.items()})
+            if spec.get("quarter") not in (None, nxt):
+                raise P.ParamsError(f"its quarter is {spec.get('quarter')!r}, expected {nxt}")
+            target = tmp / f"parameters_{nxt}.yaml"
+            shutil.copyfile(drafted, target)
+            next_info = {"quarter": nxt, "file": target.name}
+        except P.ParamsError as exc:
+            problems.append(f"the recommended parameter file {RESULTS_DIR}/{NEXT_PARAMS_FILE} is not valid: {exc}")
+    # personal data in any output
+    from kit.report.privacy import scan_outputs
+
+    findings = scan_outputs(tmp, names=rep_names if job.params.get("pseudonymize") else ())
+    if findings:
+        shown = "; ".join(str(f) for f in findings[:8]) + (f"; ... {len(findings) - 8} more" if len(findings) > 8 else "")
+        problems.append(f"personal data in the outputs ({len(findings)} finding(s)): {shown}. Remove it in the "
+                        f"notebook (kit.report.redact; kit.report.save_table redacts the text columns of the tables "
+                        f"it shows); the report was not published.")
+    ok = all(nb.status == "ok" for nb in result.notebooks) and len(result.notebooks) == len(job.notebooks) \
+        and not problems
+    finished = _now()
+    manifest = {
+        "kit_version": __import__("kit").__version__,
+        "kit_code": kit_code_hash(),
+        "quarter": q,
+        "status": "ok" if ok else "failed",
+        "cache_key": job.key,
+        "input_key": job.input_key,
+        "started_at": started,
+        "finished_at": finished,
+        "duration_s": round(time.perf_counter() - t_start, 3),
+        "lang": lang,
+        "parameters": P.public(job.params),
+        "parameter_files": [{"path": str(f), "sha256": sha256_file(f)} for f in job.files if f.is_file()],
+        "data": {"source": safe_source(job.meta["source"]), "fingerprints": job.meta["fingerprints"],
+                 "rows": job.meta["rows"], "rows_in": job.meta["rows_in"], "quarantined": job.meta["quarantined"],
+                 "quarters": job.meta["quarters"]},
+        "notebooks": [{**dataclasses.asdict(nb), "duration_s": round(nb.duration_s, 3)} for nb in result.notebooks],
+        "results": sorted(p.name for p in (tmp / RESULTS_DIR).iterdir()),
+        "next_quarter_parameters": next_info,
+        "privacy": {"scanned": True, "pseudonymized": bool(job.params.get("pseudonymize")),
+                    "findings": [dataclasses.asdict(f) for f in findings]},
+        "packages": package_versions(),
+        "kernel": {"name": KERNEL_NAME, "python": sys.executable},
+        "problems": problems,
+    }
+    atomic_write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+    atomic_write_text(tmp / "index.html", quarter_index(manifest, lang))
+    result.problems = problems
+    result.duration_s = time.perf_counter() - t_start
+    try:
+        if ok and not _STOP.is_set():
+            swap_in(tmp, final)
+            result.status, result.folder = "ok", str(final)
+            say(f"[{q}] done in {result.duration_s:.1f} s -> {final}/index.html")
+        else:
+            failed = out / f"{q}.failed-{stamp()}"
+            n = 1
+            while failed.exists():
+                n += 1
+                failed = out / f"{q}.failed-{stamp()}-{n}"
+            os.rename(tmp, failed)
+            result.folder = str(failed)
+            prune_failed(out, q)
+            why = f"{sum(nb.status != 'ok' for nb in result.notebooks)} notebook(s) failed" if not all(
+                nb.status == "ok" for nb in result.notebooks) else "; ".join(p.split(":")[0] for p in problems)
+            kept = f"previous report kept in {final}/" if final.exists() else "no previous report"
+            say(f"[{q}] FAILED ({why}) in {result.duration_s:.1f} s; {kept}; this run: {failed}/")
+    finally:
+        _ACTIVE_TMP.discard(tmp)
+    return result
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def run(
+    quarters: "str | Sequence[str] | None" = "latest",
+    *,
+    source: str | None = None,
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    out: str | Path = "outputs",
+    lang: str | None = None,
+    force: bool = False,
+    notebooks: Iterable[str] | None = None,
+    notebook_dir: str | Path | None = None,
+    jobs: int = 1,
+    notebook_jobs: int | None = None,
+    pseudonymize: bool | None = None,
+    timeout: float | None = None,
+    params_dir: str | Path | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Execute the report notebooks for one or more quarters and write ``out/<quarter>/``.
+
+    Parameters
+    ----------
+    quarters : str or list
+        ``"2026Q3"``, a range ``"2025Q4:2026Q3"``, a list, ``"latest"``, ``"last-complete"`` or ``"all"``.
+    source : str, optional
+        Data source (default: the ``source`` parameter).
+    params_file : path, optional
+        A parameter file used instead of ``parameters/<quarter>.yaml``.
+    overrides : mapping, optional
+        Parameter values from the command line (``--set``).
+    out : path
+        The outputs folder (default ``outputs``).
+    lang : {'zh', 'en'}, optional
+        Report language (default: the ``lang`` parameter).
+    force : bool
+        Run quarters whose inputs are unchanged since their last good run.
+    notebooks : list of str, optional
+        A subset (names, stems or prefixes); the quarter's report then holds those only.
+    notebook_dir : path, optional
+        Default ``notebooks/`` of the project.
+    jobs : int
+        Quarters run at the same time.
+    notebook_jobs : int, optional
+        Notebooks of a quarter run at the same time (default: the CPUs per quarter, at most 4).
+        Notebooks numbered 90 and above (summaries) start after the others have finished.
+    pseudonymize : bool, optional
+        Rep names as pseudonyms (default: the ``pseudonymize`` parameter).
+    timeout : float, optional
+        Seconds a cell may run (default: no limit).
+    params_dir : path, optional
+        The parameters folder (default :func:`kit.params.parameters_dir`).
+    echo : callable, optional
+        Receives each progress line (default: print).
+
+    Returns
+    -------
+    RunResult
+        One :class:`QuarterResult` per quarter (``ok``, ``skipped`` or ``failed``).
+
+    Raises
+    ------
+    kit.params.ParamsError
+        Parameters not valid (nothing was run).
+    kit.schema.SchemaError, kit.schema.DataQualityError
+        The data cannot be used (nothing was run).
+    ReportError
+        No notebooks, a notebook selection that matches none, quarters without data.
+    """
+    t0 = time.perf_counter()
+    say = _Printer(echo)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ReportError(f"jobs must be a whole number >= 1; got {jobs!r}.")
+    if notebook_jobs is None:
+        notebook_jobs = max(1, min(4, (os.cpu_count() or 1) // jobs))
+    if not isinstance(notebook_jobs, int) or isinstance(notebook_jobs, bool) or notebook_jobs < 1:
+        raise ReportError(f"notebook_jobs must be a whole number >= 1; got {notebook_jobs!r}.")
+    nb_dir = Path(notebook_dir) if notebook_dir is not None else project_root() / "notebooks"
+    nb_paths = find_notebooks(nb_dir, notebooks)
+    nb_hashes = {p.stem: sha256_file(p) for p in nb_paths}
+    cli = dict(overrides or {})
+    for k, v in (("source", source), ("lang", lang), ("pseudonymize", pseudonymize)):
+        if v is not None:
+            cli[k] = v
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = out / ".cache"
+    combine = lambda q: P.combine(q, params_file=params_file, overrides=cli, directory=params_dir)  # noqa: E731
+
+    # Fast path: inputs byte for byte as at each quarter's last good run -> nothing to do, and
+    # no need to validate again what was validated then.
+    if not force:
+        skipped = unchanged(quarters, combine, nb_hashes, cache, out)
+        if skipped is not None:
+            results = []
+            for q, prev in skipped:
+                say(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
+                results.append(QuarterResult(q, "skipped", folder=str(out / q), cache_key=prev.get("cache_key")))
+            with contextlib.suppress(OSError, i18n.I18nError):
+                write_overview(out, str(combine(None).values.get("lang") or i18n.DEFAULT_LANG))
+            return RunResult(results, str(out), duration_s=time.perf_counter() - t0)
+
+    from kit.periods import PeriodError, choose_named, parse_quarters
+
+    base = P.resolve(None, params_file=params_file, overrides=cli, directory=params_dir)
+    loaded: dict[tuple, tuple[Path, dict]] = {}
+
+    def snapshot_for(values: Mapping[str, Any]) -> tuple[Path, dict]:
+        key = load_key(values)
+        if key not in loaded:
+            loaded[key] = load_snapshot(values, cache, say)
+        return loaded[key]
+
+    snap, meta = snapshot_for(base.values)
+    fsm = int(base.values["fiscal_start_month"])
+    available = meta["quarters"]
+    try:
+        if quarters is None or (isinstance(quarters, str) and quarters.strip().lower() == "latest"):
+            if not available:
+                raise ReportError(f"{short_source(meta['source'])}: no dated rows, so there is no latest quarter.")
+            chosen = [available[-1]]
+        else:
+            chosen = choose_named(quarters, available, fiscal_start_month=fsm) or [
+                str(q) for q in parse_quarters(quarters, fsm)]
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from None
+    missing = [q for q in chosen if q not in available]
+    if missing:
+        span = f"{available[0]} to {available[-1]}" if available else "no quarter"
+        raise ReportError(f"no data for {', '.join(missing)} in {short_source(meta['source'])} "
+                          f"(it covers {span}).")
+    # every quarter's parameters, validated before anything runs
+    jobs_list: list[Job] = []
+    problems: list[str] = []
+    resolved: dict[str, P.Parameters] = {}
+    for q in chosen:
+        try:
+            resolved[q] = P.resolve(q, params_file=params_file, overrides=cli, directory=params_dir)
+        except P.ParamsError as exc:
+            problems += [f"{q}: {p}" for p in exc.problems]
+    if problems:
+        raise P.ParamsError(problems)
+    for q in chosen:
+        values = dict(resolved[q].values)
+        values.pop("quarter", None)
+        s, m = snapshot_for(values)
+        if m["quarters"] and q not in m["quarters"]:
+            raise ReportError(f"{q}: no data for it in {short_source(m['source'])}.")
+        key = cache_key(values, nb_hashes, m["fingerprints"])
+        digest = source_digest(resolve_source(str(values["source"])), values)
+        in_key = input_key(combine(q).values, nb_hashes, digest) if digest else None
+        jobs_list.append(Job(q, values, resolved[q].files, nb_paths, nb_hashes, s, m, key, in_key))
+    rep_names: list[str] = []
+    if any(j.params.get("pseudonymize") for j in jobs_list):
+        rep_names = _rep_names(jobs_list)
+    say(f"kit run: {len(chosen)} quarter(s) ({', '.join(chosen)}) x {len(nb_paths)} notebook(s) "
+        f"({', '.join(p.stem for p in nb_paths)}) -> {out}/, jobs={jobs}, notebook_jobs={notebook_jobs}")
+    _STOP.clear()
+    results: list[QuarterResult] = []
+    handlers = _install_stop_handlers()
+    try:
+        results = _run_all(lambda j: _safe_quarter(j, out, force, timeout, say, rep_names, notebook_jobs),
+                           jobs_list, jobs, "kit-quarter")
+    except KeyboardInterrupt:
+        _STOP.set()
+        for tmp in list(_ACTIVE_TMP):
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        _restore_handlers(handlers)
+    with contextlib.suppress(OSError):
+        write_overview(out, base.values["lang"])
+    result = RunResult(results, str(out), duration_s=time.perf_counter() - t0)
+    return result
+
+
+def _run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, name: str) -> list[Any]:
+    """``[fn(x) for x in items]``, ``workers`` at a time; an interruption does not wait for them."""
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    try:
+        futures = [pool.submit(fn, x) for x in items]
+        results = [f.result() for f in futures]
+    except BaseException:
+        _STOP.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None, say: Callable[[str], None],
+                  rep_names: Sequence[str], notebook_jobs: int = 1) -> QuarterResult:
+    try:
+        return _run_quarter(job, out, force=force, timeout=timeout, say=say, rep_names=rep_names,
+                            notebook_jobs=notebook_jobs)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # an engine failure for this quarter: the other quarters go on
+        tb = traceback.format_exc(limit=3)
+        say(f"[{job.quarter}] FAILED: {type(exc).__name__}: {exc}")
+        return QuarterResult(job.quarter, "failed", problems=[f"{type(exc).__name__}: {exc}", tb])
+
+
+def _rep_names(jobs: Sequence[Job]) -> list[str]:
+    import pandas as pd
+
+    names: set[str] = set()
+    for snap in {j.snapshot for j in jobs}:
+        reps = pd.read_parquet(snap / "tables" / "reps.parquet", columns=["rep_name"])
+        names |= {str(n) for n in reps["rep_name"].dropna()}
+    return sorted(names)
+
+
+def _install_stop_handlers():
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def _term(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = {}
+    for sig in (signal.SIGTERM,):
+        with contextlib.suppress(ValueError, OSError):
+            old[sig] = signal.signal(sig, _term)
+    return old
+
+
+def _restore_handlers(old) -> None:
+    for sig, h in (old or {}).items():
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(sig, h)

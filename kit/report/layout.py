@@ -1,0 +1,27 @@
+"""The names of a report run's folder, and the project folder the engine works in.
+
+A quarter's folder ``outputs/<quarter>/`` holds ``index.html``, ``manifest.json``,
+``parameters.yaml``, ``management/``, ``analyst/``, ``notebooks/``, ``results/`` and ``logs/``;
+these names are written once here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+RESULTS_DIR = "results"
+NEXT_PARAMS_FILE = "next_quarter_params.yaml"
+PARAMS_FILE = "parameters.yaml"
+MANIFEST = "manifest.json"
+QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
+# cells left out of the management HTML
+MANAGEMENT_REMOVE_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "remove_cell",
+                                    "analyst-only", "hide", "hide-cell"})
+# what the engine injects into every notebook (besides the parameters a notebook declares)
+CORE_INPUTS = ("quarter", "source", "lang", "params_file", "results_dir", "data_snapshot")
+
+
+def project_root() -> Path:
+    """The folder holding ``kit/``, ``notebooks/`` and ``parameters/`` (a source checkout)."""
+    return Path(__file__).resolve().parents[2]
