@@ -185,8 +185,10 @@ def sample(out: str, seed: int) -> None:
 @click.option("--pseudonymize/--no-pseudonymize", default=None,
               help="Replace rep names by stable pseudonyms in every output (default: the pseudonymize parameter).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None, help="Seconds a notebook cell may run (default: no limit).")
+@click.option("--pdf/--no-pdf", default=None,
+              help="PDFs of the management pages (default: when Chromium is installed; --pdf requires them).")
 def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, notebook_jobs,
-        pseudonymize, timeout) -> None:
+        pseudonymize, timeout, pdf) -> None:
     """Execute the report notebooks for a quarter (or several) and write HTML reports.
 
     Writes OUT/<quarter>/: index.html, a management HTML (no code) and an analyst HTML per
@@ -205,7 +207,7 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
         overrides = P.parse_set(sets)
         result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                        force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
-                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
+                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
                        echo=lambda line: click.echo(line))
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)

@@ -152,14 +152,37 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def open_page(dt: DevTools, path: Path, screenshot: Path) -> dict:
-    """Load a file in a new tab; return its requests, blocked requests, errors, text and screenshot."""
+OVERFLOW_JS = """(() => {
+  const vw = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= vw + 1) continue;
+    let clipped = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if ((o === 'auto' || o === 'scroll' || o === 'hidden') && p.getBoundingClientRect().right <= vw + 1) {
+        clipped = true; break; }
+    }
+    if (!clipped) wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.split(' ')[0] : '') + ' ' + Math.round(r.right) + 'px');
+  }
+  return {scroll: document.documentElement.scrollWidth, view: vw, wide: wide.slice(0, 8)};
+})()"""
+
+
+def open_page(dt: DevTools, path: Path, screenshot: Path, width: int = 1280) -> dict:
+    """Load a file in a new tab ``width`` CSS pixels wide (390: a phone); return its requests,
+    blocked requests, errors, text, images, horizontal overflow and a full-page screenshot."""
     target = dt.call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = dt.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     while not dt.events.empty():
         dt.events.get_nowait()
     for domain in ("Page", "Runtime", "Log", "Network"):
         dt.call(f"{domain}.enable", session=session)
+    mobile = width < 600
+    dt.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 1,
+                                                   "mobile": mobile}, session=session)
     # every request to the network is paused here and refused: a report must not need any
     dt.call("Fetch.enable", {"patterns": [{"urlPattern": "http*"}, {"urlPattern": "ws*"}, {"urlPattern": "ftp*"}]},
             session=session)
@@ -204,15 +227,18 @@ def open_page(dt: DevTools, path: Path, screenshot: Path) -> dict:
         "returnByValue": True}, session=session)["result"]["value"]
     lang = dt.call("Runtime.evaluate", {"expression": "document.documentElement.lang", "returnByValue": True},
                    session=session)["result"]["value"]
+    overflow = dt.call("Runtime.evaluate", {"expression": OVERFLOW_JS, "returnByValue": True},
+                       session=session)["result"]["value"]
     metrics = dt.call("Page.getLayoutMetrics", session=session)
     size = metrics.get("cssContentSize") or metrics["contentSize"]
-    width, height = 1280, min(int(size["height"]) + 20, 8000)
+    height = min(int(size["height"]) + 20, 8000)
     dt.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
-                                                   "mobile": False}, session=session)
+                                                   "mobile": mobile}, session=session)
     shot = dt.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
     screenshot.write_bytes(base64.b64decode(shot["data"]))
     dt.call("Target.closeTarget", {"targetId": target})
-    return {"requests": requests, "blocked": blocked, "errors": errors, "text": text, "images": images, "lang": lang}
+    return {"requests": requests, "blocked": blocked, "errors": errors, "text": text, "images": images, "lang": lang,
+            "overflow": overflow}
 
 
 @pytest.fixture(scope="module")

@@ -132,7 +132,7 @@ _STOP = threading.Event()
 
 
 def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say: Callable[[str], None],
-                 rep_names: Sequence[str], notebook_jobs: int = 1) -> QuarterResult:
+                 rep_names: Sequence[str], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
     q = job.quarter
     final = out / q
     t_start = time.perf_counter()
@@ -190,6 +190,11 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
             next_info = {"quarter": nxt, "file": target.name}
         except P.ParamsError as exc:
             problems.append(f"the recommended parameter file {RESULTS_DIR}/{NEXT_PARAMS_FILE} is not valid: {exc}")
+    # the workbook, the PDFs and the summary's headline (scanned below like every output)
+    from kit.report.extras import write_extras
+
+    extras = write_extras(tmp, q, lang, result.notebooks, pdf=pdf, say=say)
+    problems += extras.problems
     # personal data in any output
     from kit.report.privacy import scan_outputs
 
@@ -221,6 +226,9 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
         "notebooks": [{**dataclasses.asdict(nb), "duration_s": round(nb.duration_s, 3)} for nb in result.notebooks],
         "results": sorted(p.name for p in (tmp / RESULTS_DIR).iterdir()),
         "next_quarter_parameters": next_info,
+        "workbook": extras.workbook,
+        "pdfs": extras.pdfs,
+        "summary_page": extras.summary_page,
         "privacy": {"scanned": True, "pseudonymized": bool(job.params.get("pseudonymize")),
                     "findings": [dataclasses.asdict(f) for f in findings]},
         "packages": package_versions(),
@@ -228,7 +236,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
         "problems": problems,
     }
     atomic_write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
-    atomic_write_text(tmp / "index.html", quarter_index(manifest, lang))
+    atomic_write_text(tmp / "index.html", quarter_index(manifest, lang, headline=extras.headline))
     result.problems = problems
     result.duration_s = time.perf_counter() - t_start
     try:
@@ -274,6 +282,7 @@ def run(
     timeout: float | None = None,
     params_dir: str | Path | None = None,
     echo: Callable[[str], None] | None = None,
+    pdf: bool | None = None,
 ) -> RunResult:
     """Execute the report notebooks for one or more quarters and write ``out/<quarter>/``.
 
@@ -310,6 +319,9 @@ def run(
         The parameters folder (default :func:`kit.params.parameters_dir`).
     echo : callable, optional
         Receives each progress line (default: print).
+    pdf : bool, optional
+        PDFs of the management pages (``pdf/``): None prints them when Chromium is installed,
+        True requires them, False skips them. The workbook ``<quarter>.xlsx`` is always written.
 
     Returns
     -------
@@ -417,7 +429,7 @@ def run(
     results: list[QuarterResult] = []
     handlers = _install_stop_handlers()
     try:
-        results = _run_all(lambda j: _safe_quarter(j, out, force, timeout, say, rep_names, notebook_jobs),
+        results = _run_all(lambda j: _safe_quarter(j, out, force, timeout, say, rep_names, notebook_jobs, pdf),
                            jobs_list, jobs, "kit-quarter")
     except KeyboardInterrupt:
         _STOP.set()
@@ -449,10 +461,10 @@ def _run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, name:
 
 
 def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None, say: Callable[[str], None],
-                  rep_names: Sequence[str], notebook_jobs: int = 1) -> QuarterResult:
+                  rep_names: Sequence[str], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
     try:
         return _run_quarter(job, out, force=force, timeout=timeout, say=say, rep_names=rep_names,
-                            notebook_jobs=notebook_jobs)
+                            notebook_jobs=notebook_jobs, pdf=pdf)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # an engine failure for this quarter: the other quarters go on

@@ -229,7 +229,13 @@ table { border-collapse: collapse; margin: 0.5em 0 1em 0; }
 th, td { border: 1px solid #d0d7de; padding: 5px 10px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } .muted { color: #57606a; font-size: 0.9em; }
 .ok { color: #1a7f37; } .failed { color: #cf222e; font-weight: bold; } .skipped { color: #57606a; }
-code { font-size: 0.9em; }
+code { font-size: 0.9em; overflow-wrap: anywhere; }
+img.kit-figure { max-width: 100%; height: auto; }
+.kit-scroll { overflow-x: auto; max-width: 100%; }
+.kit-headline p { font-size: 1.05em; } .kit-headline h3 { margin: 1em 0 0.2em 0; }
+details.kit-appendix { margin-top: 2em; } details.kit-appendix summary { cursor: pointer; color: #57606a; }
+td, th { overflow-wrap: anywhere; }
+@media (max-width: 600px) { body { margin: 1em auto; } th, td { padding: 4px 6px; } }
 """
 
 
@@ -239,13 +245,20 @@ def _page(title: str, body: str, lang: str) -> str:
             f'<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
 
 
-def quarter_index(manifest: dict, lang: str) -> str:
+def quarter_index(manifest: dict, lang: str, headline: Any = None) -> str:
+    """The quarter's landing page: the summary's headline, the reports (HTML, PDF), the workbook,
+    then the files, the parameters (collapsed) and the data covered."""
+    from kit.report.landing import headline_html
+
     q = manifest["quarter"]
     t = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
     rows = []
+    pdfs = manifest.get("pdfs") or {}
     for nb in manifest["notebooks"]:
         status = nb["status"]
         links_m = f'<a href="{nb["management_html"]}">{t("index.open")}</a>' if nb.get("management_html") else "—"
+        if pdfs.get(nb["name"]):
+            links_m += f' · <a href="{html.escape(pdfs[nb["name"]])}">PDF</a>'
         links_a = f'<a href="{nb["analyst_html"]}">{t("index.open")}</a>' if nb.get("analyst_html") else "—"
         links_n = f'<a href="{nb["executed"]}">.ipynb</a>' if nb.get("executed") else "—"
         rows.append(f'<tr><td><b>{html.escape(nb["title"])}</b><br><span class="muted">{html.escape(nb["name"])}</span></td>'
@@ -257,6 +270,9 @@ def quarter_index(manifest: dict, lang: str) -> str:
     results = "".join(f'<li><a href="results/{html.escape(r)}">{html.escape(r)}</a></li>' for r in manifest["results"])
     extra = [f'<li><a href="{PARAMS_FILE}">{t("index.parameters_file")}</a></li>',
              f'<li><a href="{MANIFEST}">{t("index.manifest")}</a></li>']
+    if manifest.get("workbook"):
+        extra.insert(0, f'<li><a href="{html.escape(manifest["workbook"])}"><b>{t("landing.workbook")}</b></a> '
+                        f'<span class="muted">{html.escape(manifest["workbook"])}</span></li>')
     if manifest.get("next_quarter_parameters"):
         nxt = manifest["next_quarter_parameters"]
         extra.insert(0, f'<li><a href="{nxt["file"]}"><b>{t("index.next_params", quarter=nxt["quarter"])}</b></a></li>')
@@ -267,17 +283,20 @@ def quarter_index(manifest: dict, lang: str) -> str:
         f"<td style='text-align:right'>{i18n.number(data['quarantined'].get(tb, 0), lang)}</td></tr>"
         for tb, n in data["rows"].items())
     data_head = f"<tr><th>{t('report.table')}</th><th>{t('report.rows_total')}</th><th>{t('report.rows_set_aside')}</th></tr>"
+    top = headline_html(headline, lang, manifest.get("summary_page")) if headline is not None else ""
     body = (
         f"<h1>{t('index.title', quarter=q)}</h1>"
         f"<p class='muted'>{t('report.generated_at')}: {html.escape(manifest['finished_at'])} · "
         f"{t('report.kit_version')}: {html.escape(manifest['kit_version'])} · "
         f"{t('index.total_duration', s=manifest['duration_s'])}</p>"
-        f"<h2>{t('index.heading_reports')}</h2><table><tr>{head}</tr>{''.join(rows)}</table>"
+        + top
+        + f"<h2>{t('index.heading_reports')}</h2><div class='kit-scroll'><table><tr>{head}</tr>{''.join(rows)}</table></div>"
         f"<ul>{''.join(extra)}</ul>"
         + (f"<h2>{t('index.results')}</h2><ul>{results}</ul>" if results else "")
-        + parameters_html(manifest["parameters"], lang, q).replace("<h3>", "<h2>").replace("</h3>", "</h2>")
         + f"<h2>{t('report.data_covered')}</h2><p>{t('report.source')}: <code>{html.escape(short_source(data['source']))}</code></p>"
         f"<table>{data_head}{data_rows}</table>"
+        + f"<details class='kit-appendix'><summary>{t('landing.parameters_appendix')}</summary>"
+        + parameters_html(manifest["parameters"], lang, q) + "</details>"
     )
     return _page(i18n.t("index.title", lang, quarter=q), body, lang)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
+from kit.cells import inert_frame
 from kit import i18n
 from kit import params as P
 from kit.report.layout import NEXT_PARAMS_FILE
@@ -190,7 +191,9 @@ def save_table(
     folder = Path(results_dir) if results_dir is not None else (ctx.results_dir if ctx else None)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / f"{name}.csv", out.to_csv(index=index), encoding="utf-8-sig")
+        # text that begins like a formula is written inert (CSV injection); numbers stay numbers
+        atomic_write_text(folder / f"{name}.csv", inert_frame(out, index=index).to_csv(index=index),
+                          encoding="utf-8-sig")
     if show and _in_ipython():
         from IPython.display import HTML
 
