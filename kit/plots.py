@@ -197,8 +197,7 @@ def driver_quadrant(drivers: "pd.DataFrame", lang: str = "zh"):
     ax.errorbar(imp, perf, xerr=[imp - drivers["ci_low"], drivers["ci_high"] - imp], fmt="none",
                 ecolor="#999", elinewidth=1, capsize=3, zorder=1)
     ax.scatter(imp, perf, s=140, c=colors, edgecolor="white", linewidth=1.5, zorder=2)
-    for d in drivers.index:
-        ax.annotate(_dim(d, lang), (imp[d], perf[d]), textcoords="offset points", xytext=(8, 6), fontsize=10)
+    texts = [ax.text(imp[d], perf[d], _dim(d, lang), fontsize=10, zorder=3) for d in drivers.index]
     ax.axvline(x_cut, color="#666", linestyle="--", linewidth=1)
     ax.axhline(y_cut, color="#666", linestyle="--", linewidth=1)
     xmin, xmax = 0, max(drivers["ci_high"].max(), x_cut) * 1.15
@@ -216,6 +215,11 @@ def driver_quadrant(drivers: "pd.DataFrame", lang: str = "zh"):
     ax.set_ylabel(_label("performance", lang))
     ax.set_title(_label("quadrant_title", lang))
     fig.tight_layout()
+    # neighbouring dimensions' labels are pushed apart (and off the points), with a leader line
+    from adjustText import adjust_text
+
+    adjust_text(texts, x=list(imp), y=list(perf), ax=ax, expand=(1.3, 1.6), time_lim=2,
+                arrowprops={"arrowstyle": "-", "color": "#888", "lw": 0.6})
     return fig
 
 
@@ -327,8 +331,9 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     fig, ax = _fig(8, 0.4 * len(ch) + 1.4)
     y = np.arange(len(ch))
     ax.barh(y - 0.2, ch["old"], height=0.38, color="#adb5bd", label=_label("weight_old", lang))
-    colors = ["#2a9d8f" if c > 0 else "#e76f51" if c < 0 else "#8d99ae" for c in ch["change"]]
-    ax.barh(y + 0.2, ch["new"], height=0.38, color=colors, label=_label("weight_new", lang))
+    kinds = {"up": "#2a9d8f", "down": "#e76f51", "same": "#8d99ae"}
+    kind = ["up" if c > 0 else "down" if c < 0 else "same" for c in ch["change"]]
+    ax.barh(y + 0.2, ch["new"], height=0.38, color=[kinds[k] for k in kind])
     for i, (k, row) in enumerate(ch.iterrows()):
         if row["change"]:
             ax.text(row["new"] + 0.5, i + 0.2, f"{row['change']:+g}", va="center", fontsize=9)
@@ -336,7 +341,12 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     ax.set_yticklabels([_kpi(k, lang) for k in ch.index])
     ax.set_xlabel(_label("weight_points", lang))
     ax.set_title(_label("weights_title", lang))
-    ax.legend(loc="lower right", frameon=True)
+    from matplotlib.patches import Patch
+
+    # one legend entry per colour drawn, so that the legend matches the bars
+    handles = [Patch(color="#adb5bd", label=_label("weight_old", lang))]
+    handles += [Patch(color=kinds[k], label=_label(f"weight_{k}", lang)) for k in kinds if k in kind]
+    ax.legend(handles=handles, loc="lower right", frameon=True)
     fig.tight_layout()
     return fig
 
