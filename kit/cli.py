@@ -202,13 +202,17 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
 
     if quarter and quarters:
         _fail("kit run: give --quarter or --quarters, not both.", EXIT_USAGE)
+    from kit.report.progress import Display, cli_lang, reporting
+
     spec = quarters or quarter or "latest"
+    display = Display(cli_lang(lang), echo=None)
     try:
         overrides = P.parse_set(sets)
-        result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
-                       force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
-                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
-                       echo=lambda line: click.echo(line))
+        with reporting(display):
+            result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
+                           force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
+                           notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
+                           echo=display)
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
         sys.stdout.flush()
@@ -225,7 +229,7 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
         if isinstance(exc, (P.ParamsError, R.ReportError)):
             _fail(f"kit run: {exc}", EXIT_USAGE)
         raise
-    click.echo(result.summary())
+    display(result.summary())
     if not result.ok:
         failed = ", ".join(q.quarter for q in result.failed)
         _fail(f"kit run: FAILED for {failed}; see the summary above.", EXIT_REPORT)
