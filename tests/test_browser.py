@@ -40,6 +40,25 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
          "--remote-allow-origins=*", "--remote-debugging-port=0", "--window-size=1280,900"]
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:", "chrome-error:")
+#: a desktop browser and a phone (CSS pixels)
+WIDTHS = (1280, 390)
+
+
+def artifacts_dir(*parts: str) -> Path:
+    """Where the browser tests keep their screenshots: ``KIT_TEST_ARTIFACTS``, else
+    ``outputs/test-artifacts/`` of the project (ignored by git), so that a run's screenshots
+    can be looked at after the test's temporary folders are gone."""
+    base = Path(os.environ.get("KIT_TEST_ARTIFACTS") or Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts")
+    folder = base.joinpath(*parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def assert_no_horizontal_overflow(got: dict, where: str) -> None:
+    """Nothing sticks out of the page sideways (wide tables scroll inside their own box)."""
+    o = got["overflow"]
+    assert o["scroll"] <= o["view"] + 1 and not o["wide"], \
+        f"{where}: the page is {o['scroll']} px wide in a {o['view']} px window; too wide: {o['wide']}"
 
 
 def _require_chromium() -> None:
@@ -269,7 +288,9 @@ def test_management_reports_render_offline_without_errors(browser, shared, tmp_p
         assert got["lang"] == "zh"
         assert (shots / name).stat().st_size > 10_000
         if "management" in page.parts:
-            assert "本报告采用的参数" in got["text"] and "数据范围" in got["text"], page
+            # findings first; the parameters and data covered in a collapsed appendix at the end
+            assert "附录:本季度采用的参数" in got["text"] and "本报告采用的参数" not in got["text"], page
+            assert got["text"].index("各渠道的服务互动") < got["text"].index("附录:本季度采用的参数")
             assert "各渠道的服务互动" in got["text"] and "[已隐去]" in got["text"]
             assert "kit.report.begin" not in got["text"] and "import " not in got["text"]  # no code
             assert got["images"] and all(ok for ok, _ in got["images"]), got["images"]  # the chart is drawn

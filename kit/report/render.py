@@ -13,6 +13,7 @@ from typing import Any
 
 from kit import i18n
 from kit import params as P
+from kit.report.mobile import TABLE_CSS as MOBILE_TABLE_CSS
 from kit.report.layout import MANAGEMENT_REMOVE_TAGS, MANIFEST, PARAMS_FILE, QUARTER_DIR
 from kit.report.publish import atomic_write_text
 
@@ -35,7 +36,9 @@ def _format_value(key: str, value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return i18n.fmt(value, "", lang)
     if key == "source":
-        return safe_source(value)
+        return short_source(value)
+    if key in ("column_map", "instrument") and isinstance(value, str):
+        return Path(value).name
     if key == "max_quarantine_share":
         return i18n.percent(value, lang, 1)
     if key == "weights" and isinstance(value, Mapping):
@@ -48,9 +51,55 @@ def _format_value(key: str, value: Any, lang: str) -> str:
         parts = [f"{names.get(k, k)} ({k}) {i18n.number(v, lang, 0 if float(v).is_integer() else 1)}"
                  for k, v in sorted(value.items(), key=lambda kv: -kv[1]) if v]
         return "; ".join(parts) + f" — {i18n.t('report.weights_sum', lang, total=sum(value.values()))}"
+    if key == "kpi" and isinstance(value, Mapping):
+        return _kpi_settings_words(value, lang)
     if isinstance(value, Mapping):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _words(value, lang)
     return str(value)
+
+
+def _words(value: Any, lang: str) -> str:
+    """A nested setting in words (``a: 1; b: x, y``), never as JSON."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_words(v, lang)}" for k, v in value.items()) or i18n.t("value.none", lang)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v, lang) for v in value)
+    if isinstance(value, bool):
+        return i18n.fmt(value, "", lang)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _kpi_settings_words(value: Mapping[str, Any], lang: str) -> str:
+    """The KPI settings as a manager reads them: SLAs, the callback threshold, working time."""
+    t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    parts = []
+    sla = value.get("sla_hours") or {}
+    if sla:
+        kinds = ", ".join(f"{t('param_words.kind_' + k) if i18n.has('param_words.kind_' + k, lang) else k} "
+                          f"{_words(v, lang)} h"
+                          for k, v in sla.items())
+        parts.append(t("param_words.sla", kinds=kinds))
+    if value.get("callback_hours") is not None:
+        parts.append(t("param_words.callback", h=_words(value["callback_hours"], lang)))
+    bh = value.get("business_hours")
+    if not bh:
+        parts.append(t("param_words.calendar_hours"))
+    else:
+        spec = bh if isinstance(bh, Mapping) else {}
+        days = ", ".join(str(d) for d in spec.get("weekdays", ["mon", "tue", "wed", "thu", "fri"]))
+        text = t("param_words.business_hours", days=days, start=spec.get("start", "09:00"), end=spec.get("end", "18:00"))
+        if spec.get("calendar"):
+            text += t("param_words.calendar", name=str(spec["calendar"]).upper())
+        for k in ("holidays", "workdays"):
+            if spec.get(k):
+                text += t(f"param_words.{k}", dates=", ".join(str(d) for d in spec[k]))
+        parts.append(text)
+    other = {k: v for k, v in value.items() if k not in ("sla_hours", "callback_hours", "business_hours")}
+    if other:
+        parts.append(_words(other, lang))
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def parameter_rows(params: Mapping[str, Any], lang: str, quarter: str | None) -> list[tuple[str, str, str]]:
@@ -98,15 +147,20 @@ body, .jp-Notebook {
 main { max-width: 1100px; margin: 0 auto; }
 .kit-report-header { font-size: 0.85em; color: #57606a; margin: 0.5em 0 1em 0; }
 table.kit-table td, table.kit-table th { padding: 3px 8px; }
+details.kit-appendix { margin-top: 2em; } details.kit-appendix summary { cursor: pointer; color: #57606a; }
 </style>
 {% endblock extra_css %}
 """
+
+_HTML_TEMPLATE = _HTML_TEMPLATE.replace("</style>", MOBILE_TABLE_CSS + "</style>")
 
 _JS_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json",
             "application/vnd.jupyter.widget-state+json", "text/javascript")
 _NOISE_REPR = re.compile(r"^(<[^<>]*>|\[<[^\n]*>(, <[^\n]*>)*\]|Text\(.*\)|\(.*, .*\))$", re.S)
 
 _exporters = threading.local()
+# outputs a management page shows in its collapsed appendix rather than above the findings
+_APPENDIX_ROLES = ("parameters", "data_covered")
 
 
 def _exporter(management: bool, lang: str):
@@ -144,12 +198,13 @@ def has_kit_role(nb, role: str) -> bool:
     return False
 
 
-def _prepare(nb, *, management: bool, params_block: str | None):
+def _prepare(nb, *, management: bool, params_block: str | None, lang: str = i18n.DEFAULT_LANG):
     import nbformat
 
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # a deep copy
     nb.metadata.pop("widgets", None)
     cells = []
+    appendix: list[str] = []   # management pages: the parameters and data covered, moved to the end
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []) or [])
         if management and tags & MANAGEMENT_REMOVE_TAGS:
@@ -163,6 +218,11 @@ def _prepare(nb, *, management: bool, params_block: str | None):
                 if out.get("output_type") in ("display_data", "execute_result") and not data:
                     continue
                 if management:
+                    role = ((out.get("metadata") or {}).get("kit") or {}).get("role")
+                    if role in _APPENDIX_ROLES and "text/html" in data:
+                        html_text = data["text/html"]
+                        appendix.append("".join(html_text) if isinstance(html_text, list) else str(html_text))
+                        continue
                     if out.get("output_type") == "stream" and out.get("name") == "stderr":
                         continue
                     if out.get("output_type") == "error":
@@ -175,10 +235,19 @@ def _prepare(nb, *, management: bool, params_block: str | None):
             if management and not outs:
                 continue
         cells.append(cell)
-    if params_block:
+    if params_block and management:
+        appendix.insert(0, params_block)
+    elif params_block:
         block = nbformat.v4.new_markdown_cell(params_block)
         at = 1 if cells and cells[0].cell_type == "markdown" else 0
         cells.insert(at, block)
+    if appendix:
+        # findings first: what the report was computed with comes last, collapsed
+        summary = html.escape(i18n.t("landing.parameters_appendix", lang))
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": (
+            f'<details class="kit-appendix"><summary>{summary}</summary>{"".join(appendix)}</details>')})]
+        cells.append(cell)
     nb.cells = cells
     return nb
 
@@ -212,7 +281,7 @@ def render_html(nb: Any, path: str | Path, *, management: bool, lang: str = "zh"
     if not hasattr(nb, "cells"):
         nb = nbformat.read(str(nb), as_version=4)
     path = Path(path)
-    prepared = _prepare(nb, management=management, params_block=params_block)
+    prepared = _prepare(nb, management=management, params_block=params_block, lang=lang)
     ex = _exporter(management, lang)
     body, _ = ex.from_notebook_node(prepared, resources={"metadata": {"name": title or path.stem}})
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from kit.cells import inert_frame
 from kit import i18n
 from kit import params as P
 from kit.report.layout import NEXT_PARAMS_FILE
+from kit.report.mobile import label_cells
 from kit.report.privacy import _pseudonymize_text, pseudonymize, redact
 from kit.report.publish import atomic_write_text
 from kit.report.render import CELL_CSS, TABLE_CSS, parameter_rows, parameters_html, short_source
@@ -200,8 +201,8 @@ def save_table(
         lang = ctx.lang if ctx else i18n.DEFAULT_LANG
         na = i18n.missing(lang)
         shown = _labelled(out if len(out) <= 500 else out.head(500), lang)
-        body = shown.to_html(na_rep=na, float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
-                             index=index, border=0, classes="dataframe kit-table")
+        body = label_cells(shown.to_html(na_rep=na, float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
+                                         index=index, border=0, classes="dataframe kit-table"))
         top = f"<p><b>{html.escape(caption)}</b></p>" if caption else ""
         note = ""
         if attrs.get("kit_suppressed"):
