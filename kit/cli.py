@@ -185,10 +185,13 @@ def sample(out: str, seed: int) -> None:
 @click.option("--pseudonymize/--no-pseudonymize", default=None,
               help="Replace rep names by stable pseudonyms in every output (default: the pseudonymize parameter).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None, help="Seconds a notebook cell may run (default: no limit).")
+@click.option("--team", "teams", multiple=True,
+              help="Write one team's pages (its reps and dimensions against the company) into OUT/teams/<team>/ "
+                   "instead of the company's; repeatable. The teams parameter adds team pages to every run.")
 @click.option("--pdf/--no-pdf", default=None,
               help="PDFs of the management pages (default: when Chromium is installed; --pdf requires them).")
 def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, notebook_jobs,
-        pseudonymize, timeout, pdf) -> None:
+        pseudonymize, timeout, teams, pdf) -> None:
     """Execute the report notebooks for a quarter (or several) and write HTML reports.
 
     Writes OUT/<quarter>/: index.html, a management HTML (no code) and an analyst HTML per
@@ -208,11 +211,20 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
     display = Display(cli_lang(lang), echo=None)
     try:
         overrides = P.parse_set(sets)
+        kw = dict(source=source, params_file=params_file, lang=lang, force=force, notebooks=notebooks or None,
+                  jobs=jobs, notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
+                  echo=display)
+        team_list = list(teams) or [t for t in P.load(None, overrides=overrides).get("teams") or []]
         with reporting(display):
-            result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
-                           force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
-                           notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
-                           echo=display)
+            results = []
+            if not teams:
+                results.append(R.run(spec, overrides=overrides, out=out, notebook_dir=notebook_dir, **kw))
+            for team in team_list:
+                team_dir = notebook_dir or str(R.layout.project_root() / "notebooks" / "team")
+                results.append(R.run(spec, overrides={**overrides, "team": team}, out=Path(out) / "teams" / _slug(team),
+                                     notebook_dir=team_dir, **kw))
+        result = results[0] if len(results) == 1 else R.engine.RunResult(
+            [q for r in results for q in r.quarters], out, duration_s=sum(r.duration_s for r in results))
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
         sys.stdout.flush()
@@ -233,6 +245,13 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
     if not result.ok:
         failed = ", ".join(q.quarter for q in result.failed)
         _fail(f"kit run: FAILED for {failed}; see the summary above.", EXIT_REPORT)
+
+
+def _slug(team: str) -> str:
+    """A team's folder name: its name, with characters that paths cannot hold replaced."""
+    import re
+
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", team.strip()) or "team"
 
 
 def main(argv: list[str] | None = None) -> None:

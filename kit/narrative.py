@@ -16,11 +16,11 @@ import pandas as pd
 from kit import i18n
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kit.analysis import WeightRecommendation
+    from kit.analysis import TeamView, WeightRecommendation
 
 __all__ = [
     "rows", "coverage", "trend", "reliability", "drivers", "rep_measurement", "validity", "scorecard",
-    "weights", "validity_table", "scorecard_table", "weights_table", "dimension", "kpi_name",
+    "weights", "validity_table", "scorecard_table", "weights_table", "dimension", "kpi_name", "team",
 ]
 
 
@@ -203,3 +203,25 @@ def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:
         _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in ch["verdict"]],
         _label(lang, "reason", "理由"): ch["reason"].to_numpy(),
     }, index=pd.Index(ch.index, name="kpi"))
+
+
+def team(view: "TeamView", lang: str) -> list[str]:
+    """From :func:`kit.analysis.team_view`: the team's score and dimensions against the company."""
+    row = view.summary.loc[view.team] if view.team in view.summary.index else None
+    comp = view.summary.loc["company"]
+    out = []
+    if row is not None and not np.isnan(row["score"]):
+        out.append(i18n.t("team.score_sentence", lang, team=view.team, score=float(row["score"]),
+                          low=float(row["score_low"]) if not np.isnan(row["score_low"]) else float(row["score"]),
+                          high=float(row["score_high"]) if not np.isnan(row["score_high"]) else float(row["score"]),
+                          company=float(comp["score"]), above=int(row["above"]), below=int(row["below"]),
+                          reps=int(row["reps"])))
+    d = view.table.drop(index="csat", errors="ignore")["difference"].dropna()
+    if len(d):
+        worst, best = d.idxmin(), d.idxmax()
+        out.append(i18n.t("team.dimension_sentence", lang, best=dimension(best, lang), best_diff=float(d[best]),
+                          worst=dimension(worst, lang), worst_diff=float(d[worst])))
+    small = view.table.index[view.table["team"].isna()].tolist()
+    if small:
+        out.append(i18n.t("team.small_n", lang, min_n=view.min_n, dims=_sep(lang).join(dimension(x, lang) for x in small)))
+    return out

@@ -366,3 +366,27 @@ def responses_per_rep(cov: "pd.DataFrame", min_n: int, lang: str = "zh"):
     ax.set_title(_label("coverage_title", lang))
     fig.tight_layout()
     return fig
+
+
+def team_dimensions(view: "Any", lang: str = "zh"):
+    """One team's satisfaction dimensions against the company average (from kit.analysis.team_view)."""
+    import numpy as np
+
+    t = view.table
+    fig, ax = _fig(8, 0.45 * len(t) + 1.6)
+    y = np.arange(len(t))
+    ax.barh(y + 0.2, t["company"], height=0.38, color="#adb5bd", label=_label("company", lang))
+    ax.barh(y - 0.2, t["team"].fillna(0), height=0.38, color="#2a9d8f", label=view.team)
+    ax.set_yticks(y)
+    ax.set_yticklabels([_dim(d, lang) for d in t.index])
+    ax.invert_yaxis()
+    low = float(np.nanmin(t[["team", "company"]].to_numpy())) if t[["team", "company"]].notna().any().any() else 1
+    ax.set_xlim(max(0, low - 0.8), None)
+    for i, v in enumerate(t["team"]):
+        if v != v:  # missing: too few responses
+            ax.text(ax.get_xlim()[0] + 0.02, i - 0.2, _label("too_few", lang), va="center", fontsize=8, color="#57606a")
+    ax.set_xlabel(_label("performance", lang))
+    ax.set_title(_label("team_title", lang, team=view.team))
+    ax.legend(loc="lower right", frameon=True)
+    fig.tight_layout()
+    return fig

@@ -198,7 +198,11 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
     # personal data in any output
     from kit.report.privacy import scan_outputs
 
-    findings = scan_outputs(tmp, names=rep_names if job.params.get("pseudonymize") else ())
+    from kit.report.extras import other_team_names
+
+    names = [*(rep_names if job.params.get("pseudonymize") else ()),
+             *other_team_names(job.snapshot, job.params.get("team"))]   # a team's pages: no other team
+    findings = scan_outputs(tmp, names=names)
     if findings:
         shown = "; ".join(str(f) for f in findings[:8]) + (f"; ... {len(findings) - 8} more" if len(findings) > 8 else "")
         problems.append(f"personal data in the outputs ({len(findings)} finding(s)): {shown}. Remove it in the "

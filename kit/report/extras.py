@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from kit.report.landing import Headline, read_headline, summary_notebook
 from kit.report.layout import RESULTS_DIR
 
-__all__ = ["Extras", "write_extras", "PDF_DIR"]
+__all__ = ["Extras", "write_extras", "PDF_DIR", "other_team_names"]
 
 PDF_DIR = "pdf"
 
@@ -88,3 +88,14 @@ def write_extras(tmp: Path, quarter: str, lang: str, notebooks: Sequence, *, pdf
         except PdfError as exc:
             ex.problems.append(f"the PDF of {nb.name}: {exc}")
     return ex
+
+
+def other_team_names(snapshot: Path, team: str | None) -> list[str]:
+    """For a team's pages: the names of the reps of every other team (none may appear)."""
+    if not team:
+        return []
+    import pandas as pd
+
+    reps = pd.read_parquet(Path(snapshot) / "tables" / "reps.parquet", columns=["rep_name", "team"])
+    mine = set(reps.loc[reps["team"] == team, "rep_name"].dropna().astype(str))
+    return sorted({str(n) for n in reps.loc[reps["team"] != team, "rep_name"].dropna()} - mine)
