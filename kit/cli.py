@@ -1,11 +1,14 @@
 """The ``kit`` command: ``kit validate SOURCE``, ``kit kpis``, ``kit run``, ``kit sample``.
 
-Errors a user can act on are printed as messages with a non-zero exit status, never as a
-traceback (``--debug`` shows one).
+Errors a user can act on (:class:`kit.errors.KitError`) are caught in one place,
+:func:`main`, and printed as a message in the report language with the error's exit status,
+never as a traceback (``--debug`` shows one). Progress is logged to ``logging.getLogger("kit")``
+and printed by the command.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -16,11 +19,7 @@ import yaml
 
 __all__ = ["main"]
 
-EXIT_SCHEMA = 2
-EXIT_QUALITY = 3
-EXIT_USAGE = 4
-EXIT_REPORT = 5
-EXIT_INTERRUPTED = 130
+from kit.errors import EXIT_INTERRUPTED, EXIT_REPORT, EXIT_USAGE, KitError
 
 
 def _defaults() -> dict:
@@ -38,24 +37,15 @@ def _fail(message: str, code: int) -> None:
 def _load(source: str, column_map: str | None, instrument: str | None, max_share: float | None,
           fiscal_start_month: int | None):
     import kit
-    from kit.schema import DataQualityError, SchemaError
-    from kit.survey import InstrumentError
 
     d = _defaults()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return kit.load(
-                source, column_map=column_map, instrument=instrument,
-                max_quarantine_share=d.get("max_quarantine_share", 0.05) if max_share is None else max_share,
-                fiscal_start_month=d.get("fiscal_start_month", 1) if fiscal_start_month is None else fiscal_start_month,
-            )
-    except SchemaError as exc:
-        _fail(str(exc), EXIT_SCHEMA)
-    except DataQualityError as exc:
-        _fail(str(exc), EXIT_QUALITY)
-    except (InstrumentError, ValueError) as exc:
-        _fail(f"kit: {exc}", EXIT_USAGE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return kit.load(
+            source, column_map=column_map, instrument=instrument,
+            max_quarantine_share=d.get("max_quarantine_share", 0.05) if max_share is None else max_share,
+            fiscal_start_month=d.get("fiscal_start_month", 1) if fiscal_start_month is None else fiscal_start_month,
+        )
 
 
 _source_options = [
@@ -128,10 +118,7 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
     d = _defaults()
     source = source or d.get("source", "data/samples")
     data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
-    try:
-        table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
-    except ValueError as exc:
-        _fail(f"kit: {exc}", EXIT_USAGE)
+    table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
     import pandas as pd
 
     names = [c for c in table.columns if not c.startswith("n_")]
@@ -208,13 +195,18 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
     from kit.report.progress import Display, cli_lang, reporting
 
     spec = quarters or quarter or "latest"
-    display = Display(cli_lang(lang), echo=None)
+    overrides = P.parse_set(sets)
+    # the command line speaks the report language: --lang, a Chinese locale, else the lang parameter
+    display = Display(cli_lang(lang, default=_report_lang([])))
+    kw = dict(source=source, params_file=params_file, lang=lang, force=force, notebooks=notebooks or None,
+              jobs=jobs, notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
+              echo=display)
+    team_list = list(teams) or [t for t in P.load(None, overrides=overrides).get("teams") or []]
+    kit_log = logging.getLogger("kit")
+    plain = [h for h in kit_log.handlers if isinstance(h, _Lines)]
     try:
-        overrides = P.parse_set(sets)
-        kw = dict(source=source, params_file=params_file, lang=lang, force=force, notebooks=notebooks or None,
-                  jobs=jobs, notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
-                  echo=display)
-        team_list = list(teams) or [t for t in P.load(None, overrides=overrides).get("teams") or []]
+        for h in plain:  # the display prints the progress (bars in a terminal, timestamps in a log)
+            kit_log.removeHandler(h)
         with reporting(display):
             results = []
             if not teams:
@@ -230,17 +222,9 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)  # do not wait for running kernels: they stop with this process
-    except Exception as exc:
-        # (imported here: an unchanged re-run decides without loading pandas)
-        from kit.schema import DataQualityError, SchemaError
-
-        if isinstance(exc, SchemaError):
-            _fail(str(exc), EXIT_SCHEMA)
-        if isinstance(exc, DataQualityError):
-            _fail(str(exc), EXIT_QUALITY)
-        if isinstance(exc, (P.ParamsError, R.ReportError)):
-            _fail(f"kit run: {exc}", EXIT_USAGE)
-        raise
+    finally:
+        for h in plain:
+            kit_log.addHandler(h)
     display(result.summary())
     if not result.ok:
         failed = ", ".join(q.quarter for q in result.failed)
@@ -254,13 +238,47 @@ def _slug(team: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", team.strip()) or "team"
 
 
+class _Lines(logging.Handler):
+    """The ``kit`` logger's progress, printed as plain lines (warnings and errors to stderr)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=record.levelno >= logging.WARNING)
+
+
+def _report_lang(argv: list[str]) -> str:
+    """The language of messages: ``--lang`` when given, else the ``lang`` default parameter."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    lang = _defaults().get("lang")
+    return lang if lang in ("zh", "en") else "en"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``kit`` command."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Entry point of the ``kit`` command: every :class:`~kit.errors.KitError` ends here."""
+    args = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in args
+    log = logging.getLogger("kit")
+    if not any(isinstance(h, _Lines) for h in log.handlers):
+        log.addHandler(_Lines())
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
+    log.propagate = False
     try:
-        cli.main(args=argv, prog_name="kit", standalone_mode=True)
+        cli.main(args=args, prog_name="kit", standalone_mode=True)
     except SystemExit:
         raise
+    except KitError as exc:
+        if debug:
+            raise
+        lang = _report_lang(args)
+        try:
+            text = exc.message(lang)
+        except Exception:  # an unknown --lang: the message as raised
+            text = str(exc)
+        click.echo(text if text.startswith("kit") else f"kit: {text}", err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:  # an unexpected failure: one line, unless --debug
         if debug:
             raise

@@ -41,6 +41,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from kit.errors import EXIT_USAGE, KitError
+
 __all__ = [
     "dimension_name",
     "LANGS",
@@ -66,7 +68,7 @@ _LOCALES = Path(__file__).resolve().parent / "locales"
 _EXTRA: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
 
 
-class I18nError(KeyError, ValueError):
+class I18nError(KitError, KeyError, ValueError, exit_code=EXIT_USAGE):
     """An unknown language or an unknown label key."""
 
     def __str__(self) -> str:  # KeyError quotes its message; show it as written

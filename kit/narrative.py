@@ -8,7 +8,8 @@ table ready to show.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,15 +41,17 @@ def kpi_name(kpi_id: str, lang: str) -> str:
     return display_name(kpi_id, lang)
 
 
-def _rep_ids(ids: list[str]) -> list[str]:
-    """Rep ids as the report shows them: pseudonyms when the report's ``pseudonymize`` is on."""
-    from kit.report import pseudonymize
+def _rep_ids(ids: list[str], pseudonymize: Callable[[Any], Any] | None) -> list[str]:
+    """Rep ids as the report shows them: through the report's pseudonymizing callable, if any."""
+    ids = list(ids) if ids is not None else []
+    if not ids:
+        return []
+    series = pd.Series(ids, dtype="object")
+    return [str(x) for x in (pseudonymize(series) if pseudonymize is not None else series)]
 
-    return [str(x) for x in pseudonymize(pd.Series(list(ids), dtype="object"))] if ids else []
 
-
-def _with_pseudonyms(text: str, ids: list[str]) -> str:
-    for raw, shown in zip(ids, _rep_ids(ids)):
+def _with_pseudonyms(text: str, ids: list[str], pseudonymize: Callable[[Any], Any] | None) -> str:
+    for raw, shown in zip(ids, _rep_ids(ids, pseudonymize)):
         text = text.replace(str(raw), shown)
     return text
 
@@ -122,8 +125,12 @@ def rep_measurement(rr: pd.DataFrame, lang: str, score: str = "csat") -> list[st
                    reps=int(c["reps"]))]
 
 
-def validity(val: pd.DataFrame, lang: str) -> list[str]:
-    """From :func:`kit.analysis.kpi_validity`: counts per verdict, the KPIs not valid, gaming."""
+def validity(val: pd.DataFrame, lang: str, pseudonymize: Callable[[Any], Any] | None = None) -> list[str]:
+    """From :func:`kit.analysis.kpi_validity`: counts per verdict, the KPIs not valid, gaming.
+
+    ``pseudonymize`` maps a Series of rep ids to the ids shown (``report.pseudonymize``); the
+    reps suspected of gaming are named through it.
+    """
     counts = val["verdict"].value_counts()
     out = [i18n.t("nb.validity_sentence", lang, k=len(val), valid=int(counts.get("valid", 0)),
                   weak=int(counts.get("weak", 0)), not_valid=int(counts.get("not valid", 0)),
@@ -133,7 +140,7 @@ def validity(val: pd.DataFrame, lang: str) -> list[str]:
         out.append(i18n.t("nb.not_valid_list", lang, kpis=_sep(lang).join(bad)))
     for k in val.index[val["gaming"].astype(bool)]:
         out.append(i18n.t("nb.gaming_sentence", lang, kpi=kpi_name(k, lang),
-                          reps=", ".join(_rep_ids(val.at[k, "gaming_reps"]))))
+                          reps=", ".join(_rep_ids(val.at[k, "gaming_reps"], pseudonymize))))
     return out
 
 
@@ -161,13 +168,17 @@ def _label(lang: str, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
-def validity_table(val: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The verdict table of a report: KPI, dimension, verdict, reason and the main figures."""
+def validity_table(val: pd.DataFrame, lang: str, pseudonymize: Callable[[Any], Any] | None = None) -> pd.DataFrame:
+    """The verdict table of a report: KPI, dimension, verdict, reason and the main figures.
+
+    ``pseudonymize`` as in :func:`validity`: rep ids in the reasons are shown through it.
+    """
     out = pd.DataFrame({
         _label(lang, "KPI", "KPI"): [kpi_name(k, lang) for k in val.index],
         _label(lang, "serves", "服务维度"): [dimension(d, lang) for d in val["dimension"]],
         _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in val["verdict"]],
-        _label(lang, "reason", "理由"): [_with_pseudonyms(r, g) for r, g in zip(val["reason"], val["gaming_reps"])],
+        _label(lang, "reason", "理由"): [_with_pseudonyms(r, g, pseudonymize)
+                                          for r, g in zip(val["reason"], val["gaming_reps"])],
         _label(lang, "coverage", "覆盖率"): val["coverage"].round(2).to_numpy(),
         _label(lang, "reliability", "信度"): val["reliability"].round(2).to_numpy(),
         "r": val["r_target"].round(2).to_numpy(),

@@ -32,6 +32,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from kit.errors import EXIT_USAGE, KitError
+
 __all__ = [
     "ParamsError",
     "Parameters",
@@ -49,6 +51,8 @@ __all__ = [
     "load",
     "dump",
     "public",
+    "Settings",
+    "AnalysisSettings",
 ]
 
 WEIGHTS_TOTAL = 100.0
@@ -82,7 +86,7 @@ _BUILTIN: dict[str, Any] = {
 _REPLACED_WHOLE = {"weights", "teams"}
 
 
-class ParamsError(ValueError):
+class ParamsError(KitError, ValueError, exit_code=EXIT_USAGE):
     """Parameters that cannot be used; ``problems`` lists every one, ``str()`` shows them all."""
 
     def __init__(self, problems: "list[str] | str"):
@@ -512,3 +516,77 @@ def dump(params: Mapping[str, Any], path: str | Path | None = None, *, header: s
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, p)
     return text
+
+
+# --- typed settings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """The ``analysis`` parameters, typed (defaults in ``parameters/default.yaml``).
+
+    Attributes
+    ----------
+    n_boot, seed : int
+        Bootstrap resamples of the key-driver analysis and their seed.
+    window : int
+        Quarters pooled per rep for KPI validity.
+    cap : float
+        Largest weight change per KPI and quarter, in points.
+    case_mix : bool
+        Reps' CSAT adjusted for customer segment and channel.
+    validity : dict
+        Thresholds of the KPI verdicts (empty: :class:`kit.analysis.ValidityThresholds` defaults).
+    """
+
+    n_boot: int
+    seed: int
+    window: int
+    cap: float
+    case_mix: bool
+    validity: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated parameters, typed: what a report reads (``report.settings``).
+
+    Built by :meth:`from_params` from the output of :func:`validate`; every value comes from
+    the parameter files (``parameters/default.yaml`` writes each default once), none from
+    code. ``kpi`` and ``weights`` stay mappings (KPI settings and KPI id -> weight).
+
+    Examples
+    --------
+    >>> s = Settings.from_params(validate(read(parameters_dir() / "default.yaml")))
+    >>> s.analysis.n_boot, s.min_n, s.lang
+    (1000, 5, 'zh')
+    """
+
+    source: str
+    lang: str
+    pseudonymize: bool
+    min_n: int
+    max_quarantine_share: float
+    fiscal_start_month: int
+    column_map: str | None
+    instrument: str | None
+    kpi: dict
+    weights: dict | None
+    analysis: AnalysisSettings
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Settings:
+        """Typed settings from validated parameters; a missing ``analysis`` key is a ParamsError."""
+        spec = dict(params.get("analysis") or {})
+        missing = [k for k in ANALYSIS_KEYS if k not in spec and k != "validity"]
+        if missing:
+            raise ParamsError([f"analysis.{k} is not set: parameters/default.yaml sets every default "
+                               f"({ANALYSIS_KEYS[k]})." for k in missing])
+        analysis = AnalysisSettings(n_boot=int(spec["n_boot"]), seed=int(spec["seed"]), window=int(spec["window"]),
+                                    cap=float(spec["cap"]), case_mix=bool(spec["case_mix"]),
+                                    validity=dict(spec.get("validity") or {}))
+        return cls(source=str(params["source"]), lang=str(params["lang"]), pseudonymize=bool(params["pseudonymize"]),
+                   min_n=int(params["min_n"]), max_quarantine_share=float(params["max_quarantine_share"]),
+                   fiscal_start_month=int(params["fiscal_start_month"]), column_map=params.get("column_map"),
+                   instrument=params.get("instrument"), kpi=dict(params.get("kpi") or {}),
+                   weights=dict(params["weights"]) if params.get("weights") else None, analysis=analysis)

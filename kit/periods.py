@@ -23,6 +23,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from kit.errors import EXIT_USAGE, KitError
+
 __all__ = [
     "PeriodError",
     "Quarter",
@@ -44,7 +46,7 @@ NAMED_QUARTERS = ("latest", "last-complete", "all")
 _PATTERN = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
 
 
-class PeriodError(ValueError):
+class PeriodError(KitError, ValueError, exit_code=EXIT_USAGE):
     """A quarter, a range of quarters or a fiscal-year start that cannot be understood."""
 
 

@@ -22,6 +22,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from kit.errors import EXIT_QUALITY, EXIT_SCHEMA, KitError
+
 __all__ = [
     "CHANNELS",
     "KINDS",
@@ -86,7 +88,7 @@ class Problem:
         return f"{where}{col}: {self.message}{rows}"
 
 
-class SchemaError(Exception):
+class SchemaError(KitError, exit_code=EXIT_SCHEMA):
     """The source cannot be used: every problem found is listed in the message."""
 
     def __init__(self, problems: list[Problem] | str, source: str | None = None):
@@ -104,7 +106,7 @@ class QuarantineWarning(UserWarning):
     """Some rows were set aside in ``data.quarantine`` (the rest loaded)."""
 
 
-class DataQualityError(Exception):
+class DataQualityError(KitError, exit_code=EXIT_QUALITY):
     """Too many rows of a table had to be set aside: loading stopped."""
 
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 import pandas as pd
 import yaml
 
+from kit.errors import EXIT_USAGE, KitError
+
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
 
@@ -42,7 +44,7 @@ __all__ = [
 _ITEM_KEYS = {"column", "dimension", "reverse", "tags", "text"}
 
 
-class InstrumentError(ValueError):
+class InstrumentError(KitError, ValueError, exit_code=EXIT_USAGE):
     """The instrument file cannot be used; the message names the item and the key."""
 
 

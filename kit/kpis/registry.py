@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from kit.errors import EXIT_USAGE, KitError
 from kit.kpis.holidays import CALENDARS, holiday_calendar
 from kit.periods import Quarter, label_of_index, quarter_index_expr
 from kit.schema import CUSTOMER_RAISED_KINDS, KINDS
@@ -55,7 +56,7 @@ DIMENSIONS = ("overall", "quality", "responsiveness", "communication", "personal
 DIRECTIONS = ("+", "-")
 
 
-class KPIError(ValueError):
+class KPIError(KitError, ValueError, exit_code=EXIT_USAGE):
     """A KPI definition or a request for KPIs that cannot be used."""
 
 

@@ -75,7 +75,6 @@ _WHERE = {
     # notebook helpers
     "Report": "context",
     "begin": "context",
-    "current": "context",
     "load_data": "snapshot",
     "save_table": "tables",
     "show_parameters": "tables",
@@ -88,6 +87,8 @@ _WHERE = {
     "redact": "privacy",
     "find_personal_data": "privacy",
     "Finding": "privacy",
+    "Pseudonyms": "privacy",
+    "Suppressed": "privacy",
     # snapshots of validated data
     "write_snapshot": "snapshot",
     "read_snapshot": "snapshot",
@@ -105,8 +106,8 @@ _WHERE = {
     "RESULTS_DIR": "layout",
     "NEXT_PARAMS_FILE": "layout",
 }
-_MODULES = ("cache", "context", "engine", "execute", "kernel", "layout", "privacy", "publish", "render", "snapshot",
-            "tables")
+_MODULES = ("cache", "context", "engine", "execute", "kernel", "layout", "privacy", "publish", "render", "saved",
+            "snapshot", "tables")
 
 __all__ = sorted(_WHERE)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -199,7 +200,7 @@ def load_key(params: Mapping[str, Any]) -> tuple:
             float(params["max_quarantine_share"]), int(params["fiscal_start_month"]))
 
 
-def load_snapshot(params: Mapping[str, Any], cache: Path, say: Callable[[str], None]) -> tuple[Path, dict]:
+def load_snapshot(params: Mapping[str, Any], cache: Path) -> tuple[Path, dict]:
     """Validate the data (``kit.load``) unless an identical source was validated before; return
     the snapshot folder and its meta (fingerprints, quarters, rows)."""
     import kit
@@ -227,7 +228,7 @@ def load_snapshot(params: Mapping[str, Any], cache: Path, say: Callable[[str], N
             os.rename(tmp, folder)
         except OSError:  # written meanwhile by another run
             shutil.rmtree(tmp, ignore_errors=True)
-    say(f"data: {short_source(source)} validated in {time.perf_counter() - t0:.1f} s "
+    logging.getLogger("kit.report").info(f"data: {short_source(source)} validated in {time.perf_counter() - t0:.1f} s "
         f"({', '.join(f'{t} {n:,}' for t, n in data.rows_in.items())}; {len(data.quarantine):,} row(s) set aside)")
     prune_snapshots(snapshots, keep=4)
     return folder, snapshot_meta(folder)

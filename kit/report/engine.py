@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import datetime as _dt
 import json
+import logging
 import os
 import shutil
 import signal
@@ -22,17 +23,42 @@ from typing import Any
 
 from kit import i18n
 from kit import params as P
-from kit.report.cache import (cache_key, input_key, kit_code_hash, load_key, load_snapshot, package_versions,
-                              previous_manifest, sha256_file, source_digest, unchanged)
+from kit.errors import EXIT_USAGE, KitError
+from kit.report.cache import (
+    cache_key,
+    input_key,
+    kit_code_hash,
+    load_key,
+    load_snapshot,
+    package_versions,
+    previous_manifest,
+    sha256_file,
+    source_digest,
+    unchanged,
+)
 from kit.report.execute import Job, NotebookResult, execute_notebook, waves
 from kit.report.kernel import KERNEL_NAME
-from kit.report.layout import MANIFEST, NEXT_PARAMS_FILE, PARAMS_FILE, RESULTS_DIR, project_root
-from kit.report.publish import _ACTIVE_TMP, atomic_write_text, prune_failed, recover, stamp, swap_in
+from kit.report.layout import (
+    MANIFEST,
+    NEXT_PARAMS_FILE,
+    PARAMS_FILE,
+    RESULTS_DIR,
+    SAVED_DIR,
+    project_root,
+)
+from kit.report.publish import (
+    _ACTIVE_TMP,
+    atomic_write_text,
+    prune_failed,
+    recover,
+    stamp,
+    swap_in,
+)
 from kit.report.render import quarter_index, safe_source, short_source, write_overview
 from kit.report.snapshot import resolve_source
 
 
-class ReportError(RuntimeError):
+class ReportError(KitError, RuntimeError, exit_code=EXIT_USAGE):
     """A report run that cannot start (no notebooks, no such quarter, ...): the message says why."""
 
 
@@ -115,23 +141,49 @@ def _now() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-class _Printer:
-    """Whole lines, one at a time (no interleaving between parallel quarters)."""
+log = logging.getLogger("kit.report")
 
-    def __init__(self, echo: Callable[[str], None] | None):
-        self._echo = echo or (lambda s: print(s, flush=True))
-        self._lock = threading.Lock()
 
-    def __call__(self, text: str) -> None:
-        with self._lock:
-            for line in str(text).splitlines() or [""]:
-                self._echo(line)
+class _EchoHandler(logging.Handler):
+    """Progress records of the ``kit`` logger passed to a callable, one whole line at a time."""
+
+    def __init__(self, echo: Callable[[str], None]):
+        super().__init__(logging.INFO)
+        self._echo = echo
+
+    def emit(self, record: logging.LogRecord) -> None:
+        for line in record.getMessage().splitlines() or [""]:
+            self._echo(line)
+
+
+@contextlib.contextmanager
+def _progress_to(echo: Callable[[str], None] | None):
+    """Send the run's progress (``logging.getLogger("kit")``, level INFO) to ``echo``.
+
+    Without ``echo`` the progress goes where logging is configured (the ``kit`` command prints
+    it); when nothing is configured, it is printed, as a run started from Python expects.
+    """
+    root = logging.getLogger("kit")
+    if echo is None and not root.hasHandlers():
+        echo = lambda s: print(s, flush=True)  # noqa: E731 - a one-line default
+    old_level = root.level
+    handler = _EchoHandler(echo) if echo is not None else None
+    if handler is not None:
+        root.addHandler(handler)
+    if root.getEffectiveLevel() > logging.INFO:
+        root.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        if handler is not None:
+            root.removeHandler(handler)
+        root.setLevel(old_level)
 
 
 _STOP = threading.Event()
 
 
-def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say: Callable[[str], None],
+def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
                  rep_names: Sequence[str], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
     q = job.quarter
     final = out / q
@@ -144,7 +196,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
             prev["input_key"] = job.input_key
             with contextlib.suppress(OSError):
                 atomic_write_text(final / MANIFEST, json.dumps(prev, ensure_ascii=False, indent=1, default=str))
-        say(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
+        log.info(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
         return QuarterResult(q, "skipped", folder=str(final), cache_key=job.key,
                              duration_s=time.perf_counter() - t_start)
     tmp = out / f".{q}.tmp-{stamp()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -155,7 +207,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
     lang = job.params["lang"]
     P.dump(P.public({**job.params, "quarter": q}), tmp / PARAMS_FILE,
            header=f"Parameters in force for {q} (written by kit run; secrets left out).")
-    say(f"[{q}] running {len(job.notebooks)} notebook(s) in {tmp.name}/")
+    log.info(f"[{q}] running {len(job.notebooks)} notebook(s) in {tmp.name}/")
     result = QuarterResult(q, "failed", cache_key=job.key)
     width = max(len(p.stem) for p in job.notebooks)
     done: dict[str, NotebookResult] = {}
@@ -167,7 +219,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
         done[nb.name] = nb
         status = "ok" if nb.status == "ok" else "FAILED"
         tail = f"  {nb.error_line()}" if nb.status != "ok" else ""
-        say(f"[{q}] {nb.name:<{width}}  {status:<6} {nb.duration_s:6.1f} s{tail}")
+        log.info(f"[{q}] {nb.name:<{width}}  {status:<6} {nb.duration_s:6.1f} s{tail}")
 
     for wave in waves(job.notebooks):
         _run_all(one, wave, notebook_jobs, f"kit-{q}")
@@ -193,13 +245,14 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
     # the workbook, the PDFs and the summary's headline (scanned below like every output)
     from kit.report.extras import write_extras
 
-    extras = write_extras(tmp, q, lang, result.notebooks, pdf=pdf, say=say)
+    extras = write_extras(tmp, q, lang, result.notebooks, pdf=pdf, say=log.info)
     problems += extras.problems
     # personal data in any output
     from kit.report.privacy import scan_outputs
 
     from kit.report.extras import other_team_names
 
+    shutil.rmtree(tmp / SAVED_DIR, ignore_errors=True)  # internal to the run: raw rep ids
     names = [*(rep_names if job.params.get("pseudonymize") else ()),
              *other_team_names(job.snapshot, job.params.get("team"))]   # a team's pages: no other team
     findings = scan_outputs(tmp, names=names)
@@ -247,7 +300,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
         if ok and not _STOP.is_set():
             swap_in(tmp, final)
             result.status, result.folder = "ok", str(final)
-            say(f"[{q}] done in {result.duration_s:.1f} s -> {final}/index.html")
+            log.info(f"[{q}] done in {result.duration_s:.1f} s -> {final}/index.html")
         else:
             failed = out / f"{q}.failed-{stamp()}"
             n = 1
@@ -260,7 +313,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None, say
             why = f"{sum(nb.status != 'ok' for nb in result.notebooks)} notebook(s) failed" if not all(
                 nb.status == "ok" for nb in result.notebooks) else "; ".join(p.split(":")[0] for p in problems)
             kept = f"previous report kept in {final}/" if final.exists() else "no previous report"
-            say(f"[{q}] FAILED ({why}) in {result.duration_s:.1f} s; {kept}; this run: {failed}/")
+            log.info(f"[{q}] FAILED ({why}) in {result.duration_s:.1f} s; {kept}; this run: {failed}/")
     finally:
         _ACTIVE_TMP.discard(tmp)
     return result
@@ -322,7 +375,8 @@ def run(
     params_dir : path, optional
         The parameters folder (default :func:`kit.params.parameters_dir`).
     echo : callable, optional
-        Receives each progress line (default: print).
+        Receives each progress line. Progress is logged (``logging.getLogger("kit")``, INFO);
+        by default it goes where logging is configured, else it is printed.
     pdf : bool, optional
         PDFs of the management pages (``pdf/``): None prints them when Chromium is installed,
         True requires them, False skips them. The workbook ``<quarter>.xlsx`` is always written.
@@ -341,8 +395,18 @@ def run(
     ReportError
         No notebooks, a notebook selection that matches none, quarters without data.
     """
+    with _progress_to(echo):
+        return _run(quarters, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
+                    force=force, notebooks=notebooks, notebook_dir=notebook_dir, jobs=jobs,
+                    notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
+                    params_dir=params_dir, pdf=pdf)
+
+
+def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, overrides: Mapping[str, Any] | None,
+         out: str | Path, lang: str | None, force: bool, notebooks: Iterable[str] | None,
+         notebook_dir: str | Path | None, jobs: int, notebook_jobs: int | None, pseudonymize: bool | None,
+         timeout: float | None, params_dir: str | Path | None, pdf: bool | None = None) -> RunResult:
     t0 = time.perf_counter()
-    say = _Printer(echo)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ReportError(f"jobs must be a whole number >= 1; got {jobs!r}.")
     if notebook_jobs is None:
@@ -368,7 +432,7 @@ def run(
         if skipped is not None:
             results = []
             for q, prev in skipped:
-                say(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
+                log.info(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
                 results.append(QuarterResult(q, "skipped", folder=str(out / q), cache_key=prev.get("cache_key")))
             with contextlib.suppress(OSError, i18n.I18nError):
                 write_overview(out, str(combine(None).values.get("lang") or i18n.DEFAULT_LANG))
@@ -382,7 +446,7 @@ def run(
     def snapshot_for(values: Mapping[str, Any]) -> tuple[Path, dict]:
         key = load_key(values)
         if key not in loaded:
-            loaded[key] = load_snapshot(values, cache, say)
+            loaded[key] = load_snapshot(values, cache)
         return loaded[key]
 
     snap, meta = snapshot_for(base.values)
@@ -427,13 +491,13 @@ def run(
     rep_names: list[str] = []
     if any(j.params.get("pseudonymize") for j in jobs_list):
         rep_names = _rep_names(jobs_list)
-    say(f"kit run: {len(chosen)} quarter(s) ({', '.join(chosen)}) x {len(nb_paths)} notebook(s) "
+    log.info(f"kit run: {len(chosen)} quarter(s) ({', '.join(chosen)}) x {len(nb_paths)} notebook(s) "
         f"({', '.join(p.stem for p in nb_paths)}) -> {out}/, jobs={jobs}, notebook_jobs={notebook_jobs}")
     _STOP.clear()
     results: list[QuarterResult] = []
     handlers = _install_stop_handlers()
     try:
-        results = _run_all(lambda j: _safe_quarter(j, out, force, timeout, say, rep_names, notebook_jobs, pdf),
+        results = _run_all(lambda j: _safe_quarter(j, out, force, timeout, rep_names, notebook_jobs, pdf),
                            jobs_list, jobs, "kit-quarter")
     except KeyboardInterrupt:
         _STOP.set()
@@ -464,16 +528,16 @@ def _run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, name:
     return results
 
 
-def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None, say: Callable[[str], None],
+def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None,
                   rep_names: Sequence[str], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
     try:
-        return _run_quarter(job, out, force=force, timeout=timeout, say=say, rep_names=rep_names,
+        return _run_quarter(job, out, force=force, timeout=timeout, rep_names=rep_names,
                             notebook_jobs=notebook_jobs, pdf=pdf)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # an engine failure for this quarter: the other quarters go on
         tb = traceback.format_exc(limit=3)
-        say(f"[{job.quarter}] FAILED: {type(exc).__name__}: {exc}")
+        log.info(f"[{job.quarter}] FAILED: {type(exc).__name__}: {exc}")
         return QuarterResult(job.quarter, "failed", problems=[f"{type(exc).__name__}: {exc}", tb])
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from kit import i18n
 from kit import params as P
 from kit.report.kernel import KERNEL_NAME, kernel_manager_class
-from kit.report.layout import CORE_INPUTS, PARAMS_FILE, RESULTS_DIR
+from kit.report.layout import CORE_INPUTS, PARAMS_FILE, RESULTS_DIR, SAVED_DIR
 from kit.report.progress import engine_kwargs
 from kit.report.render import has_kit_role, parameters_html, render_html
 from kit.report.snapshot import resolve_source
@@ -149,7 +149,7 @@ def execute_notebook(job: Job, nb_path: Path, tmp: Path, timeout: float | None) 
     # in force is in params_file (read by kit.report.begin)
     inject = {**{k: v for k, v in params.items() if k in declared}, "quarter": job.quarter,
               "source": resolve_source(str(params["source"])), "lang": params["lang"], "params_file": PARAMS_FILE,
-              "results_dir": RESULTS_DIR, "data_snapshot": str(job.snapshot)}
+              "results_dir": RESULTS_DIR, "data_snapshot": str(job.snapshot), "saved_dir": SAVED_DIR}
     env = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "KIT_REPORT_RUN": "1", "PYTHONIOENCODING": "utf-8"}
     salt = str(job.params.get("pseudonym_salt") or "")
     if salt:

@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 RESULTS_DIR = "results"
+# analyses computed once per run and shared by its notebooks (internal: removed before publishing)
+SAVED_DIR = ".saved"
 NEXT_PARAMS_FILE = "next_quarter_params.yaml"
 PARAMS_FILE = "parameters.yaml"
 MANIFEST = "manifest.json"
@@ -19,7 +21,7 @@ QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
 MANAGEMENT_REMOVE_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "remove_cell",
                                     "analyst-only", "hide", "hide-cell"})
 # what the engine injects into every notebook (besides the parameters a notebook declares)
-CORE_INPUTS = ("quarter", "source", "lang", "params_file", "results_dir", "data_snapshot")
+CORE_INPUTS = ("quarter", "source", "lang", "params_file", "results_dir", "data_snapshot", "saved_dir")
 
 
 def project_root() -> Path:

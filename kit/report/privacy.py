@@ -14,26 +14,17 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from kit import i18n, pii
 from kit.pii import find_personal_data
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kit.report.context import Report
+from kit.results import Result
 
 _DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=\s\\n]+")
-
-
-def _current():
-    """The report begun last (see :func:`kit.report.context.current`)."""
-    from kit.report.context import current
-
-    return current()
 
 
 @dataclass(frozen=True)
@@ -50,8 +41,7 @@ class Finding:
 
 
 def _redaction_label(lang: str | None) -> str:
-    lang = lang or (_current().lang if _current() is not None else i18n.DEFAULT_LANG)
-    return i18n.t("report.redacted", lang)
+    return i18n.t("report.redacted", lang or i18n.DEFAULT_LANG)
 
 
 def redact(text: Any, replacement: str | None = None, *, lang: str | None = None) -> Any:
@@ -88,8 +78,8 @@ def pseudonym(rep_id: Any, salt: str = "") -> str:
 def pseudonymize(
     obj: "pd.DataFrame | pd.Series",
     *,
-    enabled: bool | None = None,
-    salt: str | None = None,
+    enabled: bool = False,
+    salt: str = "",
     id_col: str = "rep_id",
     name_cols: Sequence[str] = ("rep_name",),
 ) -> "pd.DataFrame | pd.Series":
@@ -101,10 +91,10 @@ def pseudonymize(
         A DataFrame with a ``rep_id`` column or index level (the names in ``name_cols`` are
         replaced by the pseudonym of the row's rep id, as is the id itself); or a Series of
         rep ids.
-    enabled : bool, optional
-        Default: the report's ``pseudonymize`` parameter (off outside a report).
-    salt : str, optional
-        Default: the report's ``pseudonym_salt`` parameter.
+    enabled : bool
+        Pseudonyms on (a report passes its ``pseudonymize`` parameter: ``report.pseudonymize``).
+    salt : str
+        The report's ``pseudonym_salt``.
     id_col, name_cols : str, sequence of str
         The rep id column (or index level) and the columns holding rep names. A name column
         without an id column is replaced by the pseudonym of the name.
@@ -113,13 +103,8 @@ def pseudonymize(
     -------
     A copy with pseudonyms, or ``obj`` itself when pseudonyms are off.
     """
-    ctx = _current()
-    if enabled is None:
-        enabled = bool(ctx and ctx.params.get("pseudonymize"))
     if not enabled:
         return obj
-    if salt is None:
-        salt = str(ctx.params.get("pseudonym_salt", "")) if ctx else ""
     conv = lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else pseudonym(v, salt)  # noqa: E731
     if isinstance(obj, pd.Series):
         out = obj.map(conv)
@@ -152,39 +137,85 @@ def _pseudonymize_index(index: pd.Index, level: str, conv: Callable) -> pd.Index
     return index.map(conv).rename(index.name)
 
 
-def _pseudonymize_text(values: Any, ctx: "Report | None") -> Any:
-    """Rep ids and names inside free text (e.g. a reason naming reps) replaced by pseudonyms."""
-    if ctx is None or not ctx.params.get("pseudonymize"):
-        return values
-    pattern = getattr(ctx, "_rep_pattern", None)
-    if pattern is None:
-        reps = ctx.data.reps
-        lookup = {}
-        for rid, name in zip(reps["rep_id"], reps["rep_name"]):
-            if isinstance(rid, str) and rid:
-                lookup[rid] = rid
-                if isinstance(name, str) and len(name) >= 2:
-                    lookup[name] = rid
-        keys = sorted(lookup, key=len, reverse=True)
-        pattern = (re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, keys)) + r")(?![A-Za-z0-9_])"), lookup) \
-            if keys else (None, {})
-        ctx._rep_pattern = pattern
-    regex, lookup = pattern
-    if regex is None:
-        return values
-    salt = str(ctx.params.get("pseudonym_salt", ""))
-    fix = lambda t: regex.sub(lambda m: pseudonym(lookup[m.group(1)], salt), t) if isinstance(t, str) else t  # noqa: E731
-    if isinstance(values, Mapping):
-        return {k: fix(v) for k, v in values.items()}
-    if hasattr(values, "map") and not isinstance(values, str):
-        return values.map(fix)
-    return fix(values)
+@dataclass
+class Pseudonyms:
+    """The pseudonym policy of a report: on or off, the salt, and the reps to recognise in text.
+
+    ``Pseudonyms(enabled, salt, reps)(obj)`` replaces rep ids and names in a DataFrame or Series
+    (:func:`pseudonymize`); :meth:`text` replaces them inside free text (a reason naming reps).
+    Off, both return their input unchanged. A report makes one from its parameters
+    (``report.pseudonyms``); :mod:`kit.narrative` receives it as a plain callable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reps = pd.DataFrame({"rep_id": ["R1"], "rep_name": ["王伟"]})
+    >>> names = Pseudonyms(True, "s", reps)
+    >>> names.text("R1 (王伟) rose") == f"{pseudonym('R1', 's')} ({pseudonym('R1', 's')}) rose"
+    True
+    >>> Pseudonyms(False).text("R1 rose")
+    'R1 rose'
+    """
+
+    enabled: bool = False
+    salt: str = ""
+    reps: pd.DataFrame | None = field(default=None, repr=False)
+    _pattern: Any = field(default=None, repr=False)
+
+    def __call__(self, obj: Any, **kw: Any) -> Any:
+        return pseudonymize(obj, enabled=self.enabled, salt=self.salt, **kw)
+
+    def text(self, values: Any) -> Any:
+        """Rep ids and names inside free text replaced by pseudonyms (str, Series or mapping of str)."""
+        if not self.enabled or self.reps is None:
+            return values
+        if self._pattern is None:
+            lookup = {}
+            for rid, name in zip(self.reps["rep_id"], self.reps["rep_name"]):
+                if isinstance(rid, str) and rid:
+                    lookup[rid] = rid
+                    if isinstance(name, str) and len(name) >= 2:
+                        lookup[name] = rid
+            keys = sorted(lookup, key=len, reverse=True)
+            regex = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, keys)) + r")(?![A-Za-z0-9_])") \
+                if keys else None
+            self._pattern = (regex, lookup)
+        regex, lookup = self._pattern
+        if regex is None:
+            return values
+
+        def fix(t: Any) -> Any:
+            return regex.sub(lambda m: pseudonym(lookup[m.group(1)], self.salt), t) if isinstance(t, str) else t
+
+        if isinstance(values, Mapping):
+            return {k: fix(v) for k, v in values.items()}
+        if hasattr(values, "map") and not isinstance(values, str):
+            return values.map(fix)
+        return fix(values)
+
+
+@dataclass(frozen=True)
+class Suppressed(Result):
+    """A table with its small-n figures blanked (:func:`suppress_small`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        The input's columns; blanked cells are missing (NaN or None).
+    blanked : int
+        The number of cells blanked.
+    min_n : int
+        The threshold: figures counted from fewer rows were blanked.
+    """
+
+    blanked: int = 0
+    min_n: int = 5
 
 
 def suppress_small(
     df: pd.DataFrame,
     n_col: "str | Mapping[str, str]",
-    min_n: int | None = None,
+    min_n: int,
     cols: Sequence[str] | None = None,
     *,
     flag: str | None = None,
@@ -199,8 +230,8 @@ def suppress_small(
         The count column behind the figures: one column name for all ``cols``; a pattern with
         ``{}`` for one count per column (``"n_{}"``: KPI ``csat_mean`` is counted in
         ``n_csat_mean``, as in :func:`kit.kpis.compute`); or a mapping column -> count column.
-    min_n : int, optional
-        Default: the report's ``min_n`` parameter (5 outside a report).
+    min_n : int
+        The threshold (a report passes its ``min_n`` parameter: ``report.suppress_small``).
     cols : sequence of str, optional
         The figures to blank; default every numeric column except the counts.
     flag : str, optional
@@ -208,15 +239,22 @@ def suppress_small(
 
     Returns
     -------
-    DataFrame
-        A copy; blanked cells are missing (NaN). ``attrs["kit_suppressed"]`` holds the number
-        of cells blanked and ``attrs["kit_min_n"]`` the threshold (the report notes it under
-        the table).
+    Suppressed
+        ``table``: a copy of ``df`` (same columns) with blanked cells missing (NaN); ``blanked``:
+        the number of cells blanked; ``min_n``: the threshold (the report notes it under the
+        table). It reads like its table (``out["csat_mean"]``, ``out.columns``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = suppress_small(pd.DataFrame({"csat": [4.5, 3.0], "n": [10, 2]}), "n", min_n=5)
+    >>> out["csat"].tolist(), out.blanked
+    ([4.5, nan], 1)
     """
+    if isinstance(df, Result):
+        df = df.table
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"suppress_small: df must be a DataFrame; got {type(df).__name__}.")
-    if min_n is None:
-        min_n = int(_current().params.get("min_n", 5)) if _current() is not None else 5
     if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
         raise ValueError(f"suppress_small: min_n must be a whole number >= 1; got {min_n!r}.")
     if isinstance(n_col, Mapping):
@@ -257,9 +295,7 @@ def suppress_small(
             blanked |= small
     if flag:
         out[flag] = blanked.to_numpy()
-    out.attrs["kit_suppressed"] = total
-    out.attrs["kit_min_n"] = min_n
-    return out
+    return Suppressed(out, blanked=total, min_n=min_n)
 
 
 _TEXT_SUFFIXES = {".html", ".htm", ".csv", ".ipynb", ".json", ".yaml", ".yml", ".txt", ".md", ".log", ".tsv",

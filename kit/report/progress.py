@@ -39,19 +39,22 @@ _current: "Display | None" = None
 _lock = threading.Lock()
 
 
-def cli_lang(given: str | None = None) -> str:
-    """The language the command line speaks: ``--lang``, else a Chinese locale gives ``zh``."""
+def cli_lang(given: str | None = None, default: str = "en") -> str:
+    """The language the command line speaks: ``--lang``; else ``zh`` in a Chinese locale; else
+    ``default`` (the report's ``lang`` parameter)."""
     if given:
         return i18n.check_lang(given)
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    with contextlib.suppress(Exception):
-        loc = locale.getlocale()[0] or ""
-        if loc.lower().startswith("zh"):
-            return "zh"
-    return "en"
+            if value.lower().startswith("zh"):
+                return "zh"
+            break
+    else:
+        with contextlib.suppress(Exception):
+            if (locale.getlocale()[0] or "").lower().startswith("zh"):
+                return "zh"
+    return i18n.check_lang(default) if default in i18n.LANGS else "en"
 
 
 # the engine's progress lines and their wording in the report language (lines not matched

@@ -19,19 +19,13 @@ from kit import i18n
 from kit import params as P
 from kit.report.layout import NEXT_PARAMS_FILE
 from kit.report.mobile import label_cells
-from kit.report.privacy import _pseudonymize_text, pseudonymize, redact
+from kit.report.privacy import Pseudonyms, Suppressed, redact
 from kit.report.publish import atomic_write_text
+from kit.results import Result
 from kit.report.render import CELL_CSS, TABLE_CSS, parameter_rows, parameters_html, short_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
-
-
-def _current():
-    """The report begun last (see :func:`kit.report.context.current`)."""
-    from kit.report.context import current
-
-    return current()
 
 
 def _in_ipython() -> bool:
@@ -50,7 +44,7 @@ def _display(obj: Any, role: str, **meta: Any) -> None:
     display(obj, metadata={"kit": {"role": role, **meta}})
 
 
-def show_parameters(params: Mapping[str, Any] | None = None, *, lang: str | None = None,
+def show_parameters(params: Mapping[str, Any], *, lang: str | None = None,
                     quarter: str | None = None) -> pd.DataFrame:
     """Display the parameters in force (without secrets) at the top of a report.
 
@@ -59,13 +53,8 @@ def show_parameters(params: Mapping[str, Any] | None = None, *, lang: str | None
     DataFrame
         ``parameter, label, value`` (value as shown).
     """
-    ctx = _current()
-    if params is None:
-        if ctx is None:
-            raise ValueError("show_parameters: give params, or call kit.report.begin() first.")
-        params = ctx.params
-    lang = lang or (ctx.lang if ctx else params.get("lang", i18n.DEFAULT_LANG))
-    quarter = quarter or (ctx.quarter if ctx else params.get("quarter"))
+    lang = lang or params.get("lang", i18n.DEFAULT_LANG)
+    quarter = quarter or params.get("quarter")
     rows = parameter_rows(params, lang, quarter)
     if _in_ipython():
         from IPython.display import HTML
@@ -104,7 +93,7 @@ def show_data_covered(data: "Dataset", quarter: str, *, lang: str | None = None)
     """
     from kit.periods import Quarter
 
-    lang = lang or (_current().lang if _current() else i18n.DEFAULT_LANG)
+    lang = lang or i18n.DEFAULT_LANG
     q = Quarter.parse(quarter, data.fiscal_start_month)
     in_q = _rows_in_quarter(data, str(q))
     aside = data.quarantine["table"].value_counts() if len(data.quarantine) else pd.Series(dtype=int)
@@ -142,6 +131,8 @@ def save_table(
     name: str,
     *,
     results_dir: str | Path | None = None,
+    lang: str | None = None,
+    pseudonyms: Pseudonyms | None = None,
     index: bool = True,
     show: bool = True,
     caption: str | None = None,
@@ -150,13 +141,18 @@ def save_table(
 
     Parameters
     ----------
-    df : DataFrame or Series
+    df : DataFrame, Series or Result
+        A typed result (e.g. :class:`~kit.report.privacy.Suppressed`) is saved as its ``table``.
     name : str
         File name without ``.csv``: letters, digits, ``_ . -`` (``"kpis"`` -> ``results/kpis.csv``).
         Names are shared by the notebooks of a run: use a prefix per notebook.
     results_dir : path, optional
-        Default: the current report's results folder; without one (exploring in JupyterLab)
-        the table is only displayed.
+        The run's results folder; without one (exploring in JupyterLab) the table is only
+        displayed.
+    lang : {'zh', 'en'}, optional
+        The language of the labels shown (default: :data:`kit.i18n.DEFAULT_LANG`).
+    pseudonyms : Pseudonyms, optional
+        The report's pseudonym policy (``report.pseudonyms``); default: off.
     index : bool
         Write the index as columns.
     show : bool
@@ -169,27 +165,29 @@ def save_table(
     -------
     None
         (so that a call at the end of a cell does not show the table twice). What is saved and
-        shown has pseudonyms when the report's ``pseudonymize`` parameter is on, and e-mail
-        addresses and phone numbers redacted in its text columns.
+        shown has pseudonyms when ``pseudonyms`` is on, and e-mail addresses and phone numbers
+        redacted in its text columns.
     """
+    suppressed = df if isinstance(df, Suppressed) else None
+    if isinstance(df, Result):
+        df = df.table
     if isinstance(df, pd.Series):
         df = df.to_frame()
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"save_table: df must be a DataFrame or Series; got {type(df).__name__}.")
+        raise TypeError(f"save_table: df must be a DataFrame, Series or Result; got {type(df).__name__}.")
     if not isinstance(name, str) or not _NAME.match(name.removesuffix(".csv")):
         raise ValueError(f"save_table: name must be letters, digits, '_', '.' or '-' (e.g. 'kpi_validity'); "
                          f"got {name!r}.")
     name = name.removesuffix(".csv")
-    ctx = _current()
-    attrs = dict(df.attrs)
-    out = pseudonymize(df)
+    lang = lang or i18n.DEFAULT_LANG
+    pseudonyms = pseudonyms or Pseudonyms()
+    out = pseudonyms(df)
     text_cols = [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
     if text_cols:
         out = out.copy() if out is df else out
         for c in text_cols:
-            out[c] = _pseudonymize_text(redact(out[c]), ctx)
-    out.attrs.update(attrs)
-    folder = Path(results_dir) if results_dir is not None else (ctx.results_dir if ctx else None)
+            out[c] = pseudonyms.text(redact(out[c], lang=lang))
+    folder = Path(results_dir) if results_dir is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         # text that begins like a formula is written inert (CSV injection); numbers stay numbers
@@ -198,16 +196,16 @@ def save_table(
     if show and _in_ipython():
         from IPython.display import HTML
 
-        lang = ctx.lang if ctx else i18n.DEFAULT_LANG
         na = i18n.missing(lang)
         shown = _labelled(out if len(out) <= 500 else out.head(500), lang)
         body = label_cells(shown.to_html(na_rep=na, float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
                                          index=index, border=0, classes="dataframe kit-table"))
         top = f"<p><b>{html.escape(caption)}</b></p>" if caption else ""
         note = ""
-        if attrs.get("kit_suppressed"):
-            note = f'<p style="color:#57606a;font-size:0.9em">{html.escape(i18n.t("report.suppressed_note", lang, min_n=attrs.get("kit_min_n", 5)))}</p>'
-        if ctx is not None and ctx.params.get("pseudonymize") and ("rep_id" in out.columns or "rep_id" in (out.index.names or [])):
+        if suppressed is not None and suppressed.blanked:
+            text = i18n.t("report.suppressed_note", lang, min_n=suppressed.min_n)
+            note = f'<p style="color:#57606a;font-size:0.9em">{html.escape(text)}</p>'
+        if pseudonyms.enabled and ("rep_id" in out.columns or "rep_id" in (out.index.names or [])):
             note += f'<p style="color:#57606a;font-size:0.9em">{html.escape(i18n.t("report.pseudonymized_note", lang))}</p>'
         _display(HTML(top + body + note), "table", name=name)
     return None
@@ -256,8 +254,11 @@ def save_next_quarter_params(
     *,
     reasons: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
+    quarter: str,
     results_dir: str | Path | None = None,
-    quarter: str | None = None,
+    fiscal_start_month: int = 1,
+    lang: str | None = None,
+    pseudonyms: Pseudonyms | None = None,
 ) -> Path | None:
     """Write the recommended parameter file for the next quarter (``next_quarter_params.yaml``).
 
@@ -273,10 +274,16 @@ def save_next_quarter_params(
         KPI id -> the reason for its change, written as a comment beside the weight.
     extra : mapping, optional
         Other parameters to recommend (checked like a parameter file).
+    quarter : str
+        The quarter of the report; the file is for the next.
     results_dir : path, optional
-        Default: the current report's results folder. Without one nothing is written.
-    quarter : str, optional
-        The quarter of the report (default: the current report's); the file is for the next.
+        The run's results folder. Without one nothing is written.
+    fiscal_start_month : int
+        The first month of the fiscal year (the report's parameter).
+    lang : {'zh', 'en'}, optional
+        The language of the note shown.
+    pseudonyms : Pseudonyms, optional
+        The report's pseudonym policy: rep ids and names in the reasons become pseudonyms.
 
     Returns
     -------
@@ -285,7 +292,8 @@ def save_next_quarter_params(
     """
     from kit.periods import Quarter
 
-    ctx = _current()
+    pseudonyms = pseudonyms or Pseudonyms()
+    lang = lang or i18n.DEFAULT_LANG
     if hasattr(weights, "weights") and hasattr(weights, "changes"):
         # a kit.analysis WeightRecommendation: its weights and the reason of every change
         if reasons is None and "reason" in getattr(weights.changes, "columns", []):
@@ -293,19 +301,18 @@ def save_next_quarter_params(
         weights = weights.weights
     w = P.validate_weights(weights)
     if reasons:
-        reasons = _pseudonymize_text({k: redact(str(v)) for k, v in reasons.items()}, ctx)
+        reasons = pseudonyms.text({k: redact(str(v), lang=lang) for k, v in reasons.items()})
     extra = dict(extra or {})
     bad = set(extra) - set(P.KNOWN_KEYS) | ({"weights", "quarter"} & set(extra))
     if bad:
         raise P.ParamsError(f"save_next_quarter_params: extra may not set {sorted(bad)}.")
     if extra:
         P.validate(extra)
-    fsm = int(ctx.params.get("fiscal_start_month", 1)) if ctx else 1
-    q = quarter or (ctx.quarter if ctx else None)
+    q = quarter
     if not q:
         raise ValueError("save_next_quarter_params: give quarter= (the quarter of this report).")
-    nxt = Quarter.parse(str(q), fsm).next()
-    folder = Path(results_dir) if results_dir is not None else (ctx.results_dir if ctx else None)
+    nxt = Quarter.parse(str(q), int(fiscal_start_month)).next()
+    folder = Path(results_dir) if results_dir is not None else None
     reasons = dict(reasons or {})
     lines = [
         f"# Recommended parameters for {nxt}, drafted by the {q} report of the kit on "
@@ -332,7 +339,6 @@ def save_next_quarter_params(
     if _in_ipython():
         from IPython.display import HTML
 
-        lang = ctx.lang if ctx else i18n.DEFAULT_LANG
         _display(HTML(f'<p class="kit-next-params">{html.escape(i18n.t("report.next_params_written", lang, quarter=nxt))}</p>'),
                  "next_params", file=NEXT_PARAMS_FILE)
     return path

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 import kit.report as R
-from kit.report import context
 
 
 @pytest.mark.parametrize("text", [
@@ -74,7 +73,8 @@ def test_suppress_small():
     assert out["csat_mean"].tolist()[0] == 4.5 and out["csat_mean"].isna().tolist() == [False, True, True]
     assert out["win_rate"].isna().tolist() == [True, False, False]
     assert out["n_csat_mean"].tolist() == [10, 2, 0]  # the counts stay
-    assert out.attrs["kit_suppressed"] == 3 and out.attrs["kit_min_n"] == 5
+    assert isinstance(out, R.Suppressed) and out.blanked == 3 and out.min_n == 5  # typed, no attrs
+    assert list(out.table.columns) == list(kpis.columns) and not out.table.attrs
     assert kpis["csat_mean"].notna().all()  # a copy
     one = R.suppress_small(pd.DataFrame({"score": [1.0, 2.0], "label": ["a", "b"], "n": [3, 9]}), "n", 5,
                            ["score", "label"], flag="suppressed")
@@ -103,16 +103,18 @@ def test_scan_outputs(tmp_path: Path):
     assert str([f for f in found if f.kind == "mobile"][0]) == "results/t.csv, line 3: mobile 138****8851"
 
 
-def test_pseudonyms_reach_free_text(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(context, "_CURRENT", None)
+def test_pseudonyms_reach_free_text(tmp_path: Path):
     from tests import tiny
 
-    R.begin(source=str(tiny.write_tiny(tmp_path / "d")), quarter="2026Q3", results_dir=str(tmp_path / "res"),
-            pseudonymize=True, pseudonym_salt="pepper", show=False)
-    R.save_table(pd.DataFrame({"rep_id": ["R1"], "note": ["R1 (王伟) and R2 rose; R10 is no rep"]}), "t")
+    report = R.begin(source=str(tiny.write_tiny(tmp_path / "d")), quarter="2026Q3", results_dir=str(tmp_path / "res"),
+                     pseudonymize=True, pseudonym_salt="pepper", show=False)
+    report.save_table(pd.DataFrame({"rep_id": ["R1"], "note": ["R1 (王伟) and R2 rose; R10 is no rep"]}), "t")
     saved = pd.read_csv(tmp_path / "res" / "t.csv", encoding="utf-8-sig")
     p1, p2 = R.pseudonym("R1", "pepper"), R.pseudonym("R2", "pepper")
     assert saved["rep_id"].tolist() == [p1]
     assert saved["note"].tolist() == [f"{p1} ({p1}) and {p2} rose; R10 is no rep"]
-    path = R.save_next_quarter_params({"csat_mean": 60, "revenue_won": 40}, reasons={"csat_mean": "gamed by R2"})
+    path = report.save_next_quarter_params({"csat_mean": 60, "revenue_won": 40}, reasons={"csat_mean": "gamed by R2"})
     assert f"csat_mean: 60  # gamed by {p2}" in path.read_text(encoding="utf-8")
+    # the helpers themselves take their settings as arguments: nothing is in force behind them
+    R.save_table(pd.DataFrame({"rep_id": ["R1"]}), "plain", results_dir=tmp_path / "res")
+    assert pd.read_csv(tmp_path / "res" / "plain.csv", encoding="utf-8-sig")["rep_id"].tolist() == ["R1"]

@@ -34,6 +34,7 @@ def test_the_cli_language(monkeypatch):
     assert cli_lang(None) == "zh" and cli_lang("en") == "en"
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     assert cli_lang(None) == "en" and cli_lang("zh") == "zh"
+    assert cli_lang(None, default="zh") == "zh"          # the report's lang parameter decides
 
 
 def test_cells_reach_the_terminal_bars(tmp_path):
