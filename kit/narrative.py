@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "rows", "coverage", "trend", "reliability", "drivers", "rep_measurement", "validity", "scorecard",
-    "weights", "validity_table", "scorecard_table", "weights_table", "dimension", "kpi_name", "team",
+    "weights", "validity_table", "scorecard_table", "scorecard_highlights", "weights_table", "dimension", "kpi_name",
+    "team",
 ]
 
 
@@ -200,6 +201,19 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     out["rank"] = card["rank"]
     out.index.name = "rep_id"
     return out
+
+
+def scorecard_highlights(card: pd.DataFrame, lang: str, max_named: int = 30) -> pd.DataFrame:
+    """The reps a management page names: all of them in a small sales force; with more than
+    ``kit.plots.MAX_ROWS_PER_REP`` scored reps only those whose interval separates from the
+    average (at most ``max_named``, best and worst). Columns as :func:`scorecard_table`; the
+    full list stays in ``card_reps`` (CSV and workbook)."""
+    from kit.analysis.teams import notable_reps
+    from kit.plots import MAX_ROWS_PER_REP
+
+    scored = card[card["tier"] != "insufficient data"]
+    shown = card if len(scored) <= MAX_ROWS_PER_REP else notable_reps(scored, max_named)
+    return scorecard_table(shown, lang)
 
 
 def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:

@@ -300,9 +300,21 @@ def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: f
     return fig
 
 
-def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name"):
-    """Each rep's composite score with its interval, coloured by tier (forest plot)."""
+#: above this many scored reps the scorecard chart shows the distribution, the teams and the
+#: named reps whose interval separates from the average, not one row per rep
+MAX_ROWS_PER_REP = 60
+
+
+def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name", max_named: int = 30):
+    """Each rep's composite score with its interval, coloured by tier (forest plot).
+
+    With more than :data:`MAX_ROWS_PER_REP` scored reps: the distribution of the scores by
+    tier, each team's mean with its interval, and by name only the ``max_named`` reps whose
+    interval separates from the average (best and worst); see :func:`scorecard_large`.
+    """
     sc = card[card["tier"] != "insufficient data"].sort_values("score")
+    if len(sc) > MAX_ROWS_PER_REP:
+        return scorecard_large(card, lang, name_column, max_named)
     fig, ax = _fig(8, 0.26 * len(sc) + 1.4)
     for i, (rep, row) in enumerate(sc.iterrows()):
         color = PALETTE.get(row["tier"], "#444")
@@ -388,5 +400,59 @@ def team_dimensions(view: "Any", lang: str = "zh"):
     ax.set_xlabel(_label("performance", lang))
     ax.set_title(_label("team_title", lang, team=view.team))
     ax.legend(loc="lower right", frameon=True)
+    fig.tight_layout()
+    return fig
+
+
+def scorecard_large(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name", max_named: int = 30):
+    """A large sales force on one page: score distribution, teams with intervals, notable reps."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.lines import Line2D
+
+    from kit.analysis.teams import notable_reps, team_summary
+
+    sc = card[card["tier"] != "insufficient data"]
+    # a team mean from fewer than three scored reps says little: such teams are not ranked here
+    teams = team_summary(card).query("scored >= 3").dropna(subset=["score"]).sort_values("score")
+    n_teams = len(teams)
+    if n_teams > max_named:  # the highest and lowest teams; every team is in the workbook
+        teams = pd.concat([teams.head(max_named // 2), teams.tail(max_named // 2)])
+    named = notable_reps(sc, max_named).sort_values("score")
+    heights = [2.6, 0.28 * len(teams) + 0.9, 0.26 * max(len(named), 1) + 0.9]
+    import matplotlib.pyplot as plt
+
+    theme()
+    fig, (ax0, ax1, ax2) = plt.subplots(3, 1, figsize=(8, sum(heights) + 1.0),
+                                        gridspec_kw={"height_ratios": heights})
+    bins = np.linspace(np.floor(sc["score"].min()), np.ceil(sc["score"].max()) + 1e-9, 40)
+    tiers = [t for t in ("below average", "average", "above average") if (sc["tier"] == t).any()]
+    ax0.hist([sc.loc[sc["tier"] == t, "score"] for t in tiers], bins=bins, stacked=True,
+             color=[PALETTE[t] for t in tiers], label=[_label(f"tier_{t.replace(' ', '_')}", lang) for t in tiers])
+    ax0.axvline(50, color="#333", linewidth=1)
+    ax0.set_title(_label("scorecard_distribution", lang, n=len(sc)))
+    ax0.set_ylabel(_label("reps_count", lang))
+    ax0.legend(loc="upper right", frameon=True, fontsize=8)
+    for i, (team, row) in enumerate(teams.iterrows()):
+        ax1.plot([row["score_low"], row["score_high"]], [i, i], color="#457b9d", linewidth=2)
+        ax1.plot(row["score"], i, "o", color="#457b9d", markersize=6)
+    ax1.set_yticks(range(len(teams)))
+    ax1.set_yticklabels([f"{t} (n={int(r['scored'])})" for t, r in teams.iterrows()], fontsize=8)
+    ax1.axvline(50, color="#333", linewidth=1)
+    ax1.set_title(_label("scorecard_teams", lang) if n_teams == len(teams)
+                  else _label("scorecard_teams_some", lang, k=len(teams), n=n_teams))
+    for i, (rep, row) in enumerate(named.iterrows()):
+        color = PALETTE.get(row["tier"], "#444")
+        ax2.plot([row["score_low"], row["score_high"]], [i, i], color=color, linewidth=2)
+        ax2.plot(row["score"], i, "o", color=color, markersize=5)
+    names = named[name_column] if name_column in named else named.index.to_series()
+    ax2.set_yticks(range(len(named)))
+    ax2.set_yticklabels([str(x) for x in names], fontsize=7)
+    ax2.axvline(50, color="#333", linewidth=1)
+    ax2.set_xlabel(_label("score", lang))
+    ax2.set_title(_label("scorecard_named", lang, n=len(named)))
+    handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"tier_{k.replace(' ', '_')}", lang))
+               for k in ("above average", "below average")]
+    ax2.legend(handles=handles, loc="lower right", frameon=True, fontsize=8)
     fig.tight_layout()
     return fig
