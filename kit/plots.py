@@ -316,23 +316,28 @@ def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "
     if len(sc) > MAX_ROWS_PER_REP:
         return scorecard_large(card, lang, name_column, max_named)
     fig, ax = _fig(8, 0.26 * len(sc) + 1.4)
-    for i, (rep, row) in enumerate(sc.iterrows()):
-        color = PALETTE.get(row["tier"], "#444")
-        ax.plot([row["score_low"], row["score_high"]], [i, i], color=color, linewidth=2)
-        ax.plot(row["score"], i, "o", color=color, markersize=6)
-    names = sc[name_column] if name_column in sc else sc.index.to_series()
-    ax.set_yticks(range(len(sc)))
-    ax.set_yticklabels([f"{nm}" for nm in names], fontsize=8)
-    ax.axvline(50, color="#333", linewidth=1)
-    ax.set_xlabel(_label("score", lang))
+    _rep_forest(ax, sc, name_column, lang, ("above average", "average", "below average"), fontsize=8)
     ax.set_title(_label("scorecard_title", lang))
-    from matplotlib.lines import Line2D
-
-    handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"tier_{k.replace(' ', '_')}", lang))
-               for k in ("above average", "average", "below average")]
-    ax.legend(handles=handles, loc="lower right", frameon=True)
     fig.tight_layout()
     return fig
+
+
+def _rep_forest(ax, reps: "pd.DataFrame", name_column: str, lang: str, tiers: tuple, fontsize: int) -> None:
+    """One row per rep: score and interval coloured by tier, names on the axis, a tier legend."""
+    from matplotlib.lines import Line2D
+
+    for i, (_, row) in enumerate(reps.iterrows()):
+        color = PALETTE.get(row["tier"], "#444")
+        ax.plot([row["score_low"], row["score_high"]], [i, i], color=color, linewidth=2)
+        ax.plot(row["score"], i, "o", color=color, markersize=6 if fontsize >= 8 else 5)
+    names = reps[name_column] if name_column in reps else reps.index.to_series()
+    ax.set_yticks(range(len(reps)))
+    ax.set_yticklabels([str(nm) for nm in names], fontsize=fontsize)
+    ax.axvline(50, color="#333", linewidth=1)
+    ax.set_xlabel(_label("score", lang))
+    handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"tier_{k.replace(' ', '_')}", lang))
+               for k in tiers]
+    ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=fontsize)
 
 
 def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
@@ -408,7 +413,6 @@ def scorecard_large(card: "pd.DataFrame", lang: str = "zh", name_column: str = "
     """A large sales force on one page: score distribution, teams with intervals, notable reps."""
     import numpy as np
     import pandas as pd
-    from matplotlib.lines import Line2D
 
     from kit.analysis.teams import notable_reps, team_summary
 
@@ -441,18 +445,7 @@ def scorecard_large(card: "pd.DataFrame", lang: str = "zh", name_column: str = "
     ax1.axvline(50, color="#333", linewidth=1)
     ax1.set_title(_label("scorecard_teams", lang) if n_teams == len(teams)
                   else _label("scorecard_teams_some", lang, k=len(teams), n=n_teams))
-    for i, (rep, row) in enumerate(named.iterrows()):
-        color = PALETTE.get(row["tier"], "#444")
-        ax2.plot([row["score_low"], row["score_high"]], [i, i], color=color, linewidth=2)
-        ax2.plot(row["score"], i, "o", color=color, markersize=5)
-    names = named[name_column] if name_column in named else named.index.to_series()
-    ax2.set_yticks(range(len(named)))
-    ax2.set_yticklabels([str(x) for x in names], fontsize=7)
-    ax2.axvline(50, color="#333", linewidth=1)
-    ax2.set_xlabel(_label("score", lang))
+    _rep_forest(ax2, named, name_column, lang, ("above average", "below average"), fontsize=7)
     ax2.set_title(_label("scorecard_named", lang, n=len(named)))
-    handles = [Line2D([0], [0], marker="o", color=PALETTE[k], label=_label(f"tier_{k.replace(' ', '_')}", lang))
-               for k in ("above average", "below average")]
-    ax2.legend(handles=handles, loc="lower right", frameon=True, fontsize=8)
     fig.tight_layout()
     return fig
