@@ -17,12 +17,12 @@ import pandas as pd
 from kit import i18n
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kit.analysis import TeamView, WeightRecommendation
+    from kit.analysis import QuarterChange, TeamView, WeightRecommendation
 
 __all__ = [
     "rows", "coverage", "trend", "reliability", "drivers", "rep_measurement", "validity", "scorecard",
     "weights", "validity_table", "scorecard_table", "scorecard_highlights", "weights_table", "dimension", "kpi_name",
-    "team",
+    "team", "quarter_change",
 ]
 
 
@@ -250,3 +250,45 @@ def team(view: "TeamView", lang: str) -> list[str]:
     if small:
         out.append(i18n.t("team.small_n", lang, min_n=view.min_n, dims=_sep(lang).join(dimension(x, lang) for x in small)))
     return out
+
+
+def quarter_change(change: "QuarterChange", card: pd.DataFrame, lang: str, max_named: int = 10) -> list[str]:
+    """From :func:`kit.analysis.quarter_change`: what moved since the previous quarter's report.
+
+    ``card`` (this quarter's scorecard) gives the names of the reps whose tier changed.
+    """
+    t = lambda key, **kw: i18n.t(f"qoq.{key}", lang, **kw)  # noqa: E731
+    if not change.available:
+        return [t("none", quarter=change.quarter)]
+    out = []
+    perf = change.table["performance_change"].dropna() if len(change.table) else pd.Series(dtype=float)
+    if len(perf):
+        up, down = perf.idxmax(), perf.idxmin()
+        out.append(t("dimensions", previous=change.previous, up=dimension(up, lang), up_d=float(perf[up]),
+                     down=dimension(down, lang), down_d=float(perf[down])))
+        ranks = change.table.dropna(subset=["rank_before", "rank_now"])
+        moved = ranks[ranks["rank_before"] != ranks["rank_now"]]
+        if len(moved):
+            out.append(t("ranks", moves=_sep(lang).join(
+                f"{dimension(d, lang)} {int(r['rank_before'])}→{int(r['rank_now'])}" for d, r in moved.iterrows())))
+    if len(change.tiers):
+        names = card["rep_name"] if "rep_name" in card else pd.Series(dtype=str)
+        shown = [_moved(names.get(r, r), i18n.t("tier." + a, lang), i18n.t("tier." + b, lang), lang)
+                 for r, (a, b) in change.tiers[["tier_before", "tier_now"]].iterrows()][:max_named]
+        more = len(change.tiers) - len(shown)
+        out.append(t("tiers", n=len(change.tiers), reps=_sep(lang).join(shown), more=t("more", n=more) if more else ""))
+    else:
+        out.append(t("tiers_none"))
+    if len(change.verdicts):
+        word = lambda v: i18n.t("verdict." + v, lang) if i18n.has("verdict." + v, lang) else v  # noqa: E731
+        out.append(t("verdicts", n=len(change.verdicts), kpis=_sep(lang).join(
+            _moved(kpi_name(k, lang), word(a), word(b), lang)
+            for k, (a, b) in change.verdicts[["verdict_before", "verdict_now"]].iterrows())))
+    else:
+        out.append(t("verdicts_none"))
+    out.append(t(f"weights_{change.weights_status}", previous=change.previous))
+    return out
+
+
+def _moved(name: str, before: str, now: str, lang: str) -> str:
+    return f"{name}({before}→{now})" if lang == "zh" else f"{name} ({before} → {now})"

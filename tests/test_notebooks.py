@@ -100,6 +100,8 @@ def test_reports_say_their_findings_in_the_report_language(run):
         assert "优先改进:响应速度" in text["10_satisfaction_drivers"]
         assert "个性化方案数量" in text["20_kpi_validity"] and "无效" in text["20_kpi_validity"]
         assert "下季度 KPI 权重建议" in text["90_management_summary"]
+        # no earlier run in this folder: the comparison with last quarter says it starts now
+        assert "与上季度相比" in text["90_management_summary"] and "未找到上一季度" in text["90_management_summary"]
     else:
         assert "The strongest driver is responsiveness" in text["10_satisfaction_drivers"]
         assert "Fix first: responsiveness" in text["10_satisfaction_drivers"]
