@@ -26,8 +26,8 @@ from kit.cells import FORMULA_STARTS
 __all__ = ["write_workbook", "SHEET_ORDER"]
 
 # results tables first in the order a manager reads them; the rest follow alphabetically
-SHEET_ORDER = ("summary_weights", "card_reps", "card_all_reps", "card_teams", "kpi_validity", "sat_drivers",
-               "sat_trends", "summary_changes")
+SHEET_ORDER = ("summary_weights", "card_reps", "card_teams", "kpi_validity", "sat_drivers", "sat_trends",
+               "team_summary", "team_dimensions", "team_card")
 _HEADER_FILL = "F6F8FA"
 _GOOD, _BAD, _GREY, _AMBER = "DAFBE1", "FFEBE9", "EAEEF2", "FFF8C5"
 _KINDS = {"verdict": {"valid": _GOOD, "weak": _AMBER, "confounded": _AMBER, "inconclusive": _GREY,
