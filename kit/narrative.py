@@ -264,7 +264,9 @@ def quarter_change(change: "QuarterChange", card: pd.DataFrame, lang: str, max_n
     perf = change.table["performance_change"].dropna() if len(change.table) else pd.Series(dtype=float)
     if len(perf):
         up, down = perf.idxmax(), perf.idxmin()
-        out.append(t("dimensions", previous=change.previous, up=dimension(up, lang), up_d=float(perf[up]),
+        key = "dimensions" if perf[up] >= 0.005 and perf[down] <= -0.005 else (
+            "dimensions_fall" if perf[up] < 0.005 else "dimensions_rise")
+        out.append(t(key, previous=change.previous, up=dimension(up, lang), up_d=float(perf[up]),
                      down=dimension(down, lang), down_d=float(perf[down])))
         ranks = change.table.dropna(subset=["rank_before", "rank_now"])
         moved = ranks[ranks["rank_before"] != ranks["rank_now"]]

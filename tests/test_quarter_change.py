@@ -54,6 +54,12 @@ def test_what_became_of_the_recommended_weights(weights, status):
     assert quarter_change(BEFORE, now).weights_status == status
 
 
+def test_no_dimension_rose():
+    now = _state("2026Q3", {"responsiveness": 3.10, "quality": 3.90}, [2, 1], {}, {}, {}, {})
+    text = narrative.quarter_change(quarter_change(BEFORE, now), pd.DataFrame(), "en")[0]
+    assert text == "Since 2026Q2, no dimension's performance rose noticeably; it fell most in responsiveness (-0.20)."
+
+
 def test_no_previous_quarter():
     ch = quarter_change(None, {**BEFORE, "quarter": "2026Q3"})
     assert not ch.available and ch.weights_status == "unknown"
