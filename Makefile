@@ -11,11 +11,13 @@ FONT_STAMP := $(VENV)/.fonts
 QUARTER ?= latest
 REPORT_LANG ?= zh
 
-.PHONY: help install system-deps test report lab sample bench clean
+.PHONY: help install system-deps test lint docs report lab sample bench clean
 
 help:
 	@echo "make report   set up and write the latest sample quarter's reports to outputs/"
-	@echo "make test     set up and run the test suite"
+	@echo "make test     set up, lint (ruff) and run the test suite"
+	@echo "make lint     ruff check (settings in pyproject.toml)"
+	@echo "make docs     regenerate docs/reference.md from the code"
 	@echo "make lab      open JupyterLab on the notebooks"
 	@echo "make sample   regenerate data/samples"
 	@echo "make bench    run the benchmarks (minutes; not part of the tests)"
@@ -67,6 +69,12 @@ system-deps: $(SYSTEM_STAMP)
 
 test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
 
 # The latest sample quarter's reports (or QUARTER=2026Q2, REPORT_LANG=en) into outputs/.
 report: $(STAMP) $(FONT_STAMP)

@@ -1,4 +1,4 @@
-"""The ``kit`` command: ``kit validate SOURCE``, ``kit kpis``, ``kit run``, ``kit sample``.
+"""The ``kit`` command: ``kit init DIR``, ``kit validate SOURCE``, ``kit kpis``, ``kit run``, ``kit sample``.
 
 Errors a user can act on (:class:`kit.errors.KitError`) are caught in one place,
 :func:`main`, and printed as a message in the report language with the error's exit status,
@@ -12,10 +12,8 @@ import logging
 import os
 import sys
 import warnings
-from pathlib import Path
 
 import click
-import yaml
 
 __all__ = ["main"]
 
@@ -23,10 +21,11 @@ from kit.errors import EXIT_INTERRUPTED, EXIT_REPORT, EXIT_USAGE, KitError
 
 
 def _defaults() -> dict:
-    path = Path(__file__).resolve().parents[1] / "parameters" / "default.yaml"
-    if path.is_file():
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {}
+    """The parameters in force for every quarter (``parameters/default.yaml`` over the built-ins),
+    not validated (``kit run`` validates; ``kit validate`` and ``kit kpis`` read four keys)."""
+    from kit import params as P
+
+    return P.combine(None).values
 
 
 def _fail(message: str, code: int) -> None:
@@ -43,8 +42,8 @@ def _load(source: str, column_map: str | None, instrument: str | None, max_share
         warnings.simplefilter("ignore")
         return kit.load(
             source, column_map=column_map, instrument=instrument,
-            max_quarantine_share=d.get("max_quarantine_share", 0.05) if max_share is None else max_share,
-            fiscal_start_month=d.get("fiscal_start_month", 1) if fiscal_start_month is None else fiscal_start_month,
+            max_quarantine_share=d["max_quarantine_share"] if max_share is None else max_share,
+            fiscal_start_month=d["fiscal_start_month"] if fiscal_start_month is None else fiscal_start_month,
         )
 
 
@@ -54,7 +53,8 @@ _source_options = [
     click.option("--instrument", type=click.Path(exists=True, dir_okay=False), default=None,
                  help="Survey instrument YAML (default: the source's instrument.yaml, else parameters/instrument.yaml)."),
     click.option("--max-quarantine-share", type=click.FloatRange(0, 1), default=None,
-                 help="Stop when more than this share of a table's rows is set aside (default 0.05)."),
+                 help="Stop when more than this share of a table's rows is set aside "
+                      "(default: the max_quarantine_share parameter)."),
     click.option("--fiscal-start-month", type=click.IntRange(1, 12), default=None,
                  help="First month of the fiscal year (default 1: calendar quarters)."),
 ]
@@ -116,7 +116,7 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
     import kit
 
     d = _defaults()
-    source = source or d.get("source", "data/samples")
+    source = source or d["source"]
     data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
     table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
     import pandas as pd
@@ -145,6 +145,27 @@ def sample(out: str, seed: int) -> None:
 
     s.write_sample(out, seed=seed)
     click.echo(f"Sample data written to {out}.")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--no-sample", is_flag=True, help="Do not write the synthetic sample data into data/samples.")
+@click.option("--overwrite", is_flag=True, help="Replace notebooks and parameter files that already exist.")
+def init(folder: str, no_sample: bool, overwrite: bool) -> None:
+    """Write a working project folder: notebooks/, parameters/, data/samples/ and outputs/.
+
+    Then, in FOLDER, ``kit run`` writes the sample's reports to outputs/; point the
+    ``source`` parameter (parameters/default.yaml) at your own data to report on it.
+    """
+    from kit.config import init_project
+
+    proj = init_project(folder, overwrite=overwrite)
+    if not no_sample and not any(proj.samples.glob("reps.*")):
+        from kit import sample as s
+
+        s.write_sample(proj.samples)
+    click.echo(f"Project written to {proj.root}: notebooks/, parameters/, data/samples/, outputs/.\n"
+               f"Next: cd {folder} && kit run")
 
 
 @cli.command()
@@ -192,6 +213,7 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
 
     if quarter and quarters:
         _fail("kit run: give --quarter or --quarters, not both.", EXIT_USAGE)
+    from kit.config import project
     from kit.report.progress import Display, cli_lang, reporting
 
     spec = quarters or quarter or "latest"
@@ -212,7 +234,7 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
             if not teams:
                 results.append(R.run(spec, overrides=overrides, out=out, notebook_dir=notebook_dir, **kw))
             for team in team_list:
-                team_dir = notebook_dir or str(R.layout.project_root() / "notebooks" / "team")
+                team_dir = notebook_dir or str(project().notebooks / "team")
                 results.append(R.run(spec, overrides={**overrides, "team": team}, out=Path(out) / "teams" / _slug(team),
                                      notebook_dir=team_dir, **kw))
         result = results[0] if len(results) == 1 else R.engine.RunResult(
@@ -252,7 +274,10 @@ def _report_lang(argv: list[str]) -> str:
             return argv[i + 1]
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1]
-    lang = _defaults().get("lang")
+    try:
+        lang = _defaults().get("lang")
+    except Exception:  # a parameter file that cannot be read: the error itself says so
+        lang = None
     return lang if lang in ("zh", "en") else "en"
 
 

@@ -118,13 +118,18 @@ class Parameters:
     files: list[Path] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def settings(self) -> Settings:
+        """The values, typed (:class:`Settings`): what ``kit run`` and ``kit validate`` read."""
+        return Settings.from_params(self.values)
+
 
 def parameters_dir() -> Path:
-    """The parameters folder: ``./parameters`` when it has a ``default.yaml``, else the kit's own."""
-    here = Path.cwd() / "parameters"
-    if (here / "default.yaml").is_file():
-        return here
-    return Path(__file__).resolve().parents[1] / "parameters"
+    """The project's parameters folder (:func:`kit.config.project`): ``./parameters`` when it has a
+    ``default.yaml``, else the source checkout's, else the one shipped with the kit."""
+    from kit.config import project
+
+    return project().parameters
 
 
 def read(path: str | Path) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Synthetic sample data with planted, documented ground truth.
 
-The generator writes the six tables of the data contract (DESIGN section 4): ``reps``,
+The generator writes the six tables of the data contract (docs/design.md section 4): ``reps``,
 ``customers``, ``interactions``, ``surveys``, ``deals`` and ``quotas``. Every effect that the
 kit's analyses are meant to find is planted on purpose and listed in :data:`GROUND_TRUTH`
 (and in ``data/samples/README.md``): which satisfaction dimensions drive overall CSAT and by
@@ -85,7 +85,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "quotas": ("rep_id", "quarter", "quota"),
 }
-"""Canonical columns of each table (DESIGN section 4), in file order."""
+"""Canonical columns of each table (docs/design.md section 4), in file order."""
 
 _REGIONS = ("华东", "华北", "华南", "西部")
 _REGION_P = (0.40, 0.25, 0.20, 0.15)
@@ -1091,7 +1091,7 @@ def generate(seed: int = 2026, n_reps: int = 40, n_customers: int = 2000,
     -------
     dict of str to DataFrame
         The tables ``reps, customers, interactions, surveys, deals, quotas`` with exactly the
-        columns of :data:`COLUMNS` (DESIGN section 4). Text columns have the pandas ``str``
+        columns of :data:`COLUMNS` (docs/design.md section 4). Text columns have the pandas ``str``
         dtype, timestamps ``datetime64[s]`` (dates at midnight), nullable integers ``Int64``,
         flags ``bool``, money ``float64`` in CNY (amounts rounded to 10, quotas to 10,000).
 

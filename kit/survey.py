@@ -165,8 +165,10 @@ class Instrument:
 
 
 def default_instrument_path() -> Path:
-    """``parameters/instrument.yaml`` of the kit's project folder."""
-    return Path(__file__).resolve().parents[1] / "parameters" / "instrument.yaml"
+    """``parameters/instrument.yaml`` of the kit's project folder (:func:`kit.config.project`)."""
+    from kit.config import project
+
+    return project().instrument
 
 
 def load_instrument(path: str | Path | None = None) -> Instrument:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kit import params as P
-from kit.report.layout import MANIFEST, project_root
+from kit.config import project
+from kit.report.layout import MANIFEST
 from kit.report.publish import recover
 from kit.report.render import short_source
 from kit.report.snapshot import resolve_source, snapshot_meta, write_snapshot
@@ -86,7 +87,7 @@ def source_digest(source: str, params: Mapping[str, Any]) -> str | None:
         if v and Path(v).is_file():
             h.update(sha256_file(Path(v)).encode())
     # the default instrument (kit.survey.default_instrument_path, without importing pandas)
-    d = project_root() / "parameters" / "instrument.yaml"
+    d = project().instrument
     if d.is_file():
         h.update(sha256_file(d).encode())
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from kit import i18n
 from kit import params as P
+from kit.config import project
 from kit.errors import EXIT_USAGE, KitError
 from kit.report.cache import (
     cache_key,
@@ -44,7 +45,6 @@ from kit.report.layout import (
     PARAMS_FILE,
     RESULTS_DIR,
     SAVED_DIR,
-    project_root,
 )
 from kit.report.publish import (
     _ACTIVE_TMP,
@@ -413,7 +413,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
         notebook_jobs = max(1, min(4, (os.cpu_count() or 1) // jobs))
     if not isinstance(notebook_jobs, int) or isinstance(notebook_jobs, bool) or notebook_jobs < 1:
         raise ReportError(f"notebook_jobs must be a whole number >= 1; got {notebook_jobs!r}.")
-    nb_dir = Path(notebook_dir) if notebook_dir is not None else project_root() / "notebooks"
+    nb_dir = Path(notebook_dir) if notebook_dir is not None else project().notebooks
     nb_paths = find_notebooks(nb_dir, notebooks)
     nb_hashes = {p.stem: sha256_file(p) for p in nb_paths}
     cli = dict(overrides or {})
@@ -474,6 +474,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
     for q in chosen:
         try:
             resolved[q] = P.resolve(q, params_file=params_file, overrides=cli, directory=params_dir)
+            resolved[q].settings  # noqa: B018 - typed settings are complete (what the notebooks read)
         except P.ParamsError as exc:
             problems += [f"{q}: {p}" for p in exc.problems]
     if problems:

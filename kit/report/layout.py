@@ -1,4 +1,4 @@
-"""The names of a report run's folder, and the project folder the engine works in.
+"""The names of a report run's folder.
 
 A quarter's folder ``outputs/<quarter>/`` holds ``index.html``, ``manifest.json``,
 ``parameters.yaml``, ``management/``, ``analyst/``, ``notebooks/``, ``results/`` and ``logs/``;
@@ -8,7 +8,6 @@ these names are written once here.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 RESULTS_DIR = "results"
 # analyses computed once per run and shared by its notebooks (internal: removed before publishing)
@@ -23,7 +22,3 @@ MANAGEMENT_REMOVE_TAGS = frozenset({"parameters", "injected-parameters", "remove
 # what the engine injects into every notebook (besides the parameters a notebook declares)
 CORE_INPUTS = ("quarter", "source", "lang", "params_file", "results_dir", "data_snapshot", "saved_dir")
 
-
-def project_root() -> Path:
-    """The folder holding ``kit/``, ``notebooks/`` and ``parameters/`` (a source checkout)."""
-    return Path(__file__).resolve().parents[2]

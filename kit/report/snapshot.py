@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kit.report.layout import project_root
+from kit.config import project_root
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
@@ -80,7 +80,7 @@ def resolve_source(source: str) -> str:
     return source
 
 
-def load_data(source: str, params: Mapping[str, Any] | None = None, *, snapshot: str | Path | None = None) -> "Dataset":
+def load_data(source: str, params: Mapping[str, Any], *, snapshot: str | Path | None = None) -> Dataset:
     """Load and validate the data of a report: the run's snapshot when given, else ``kit.load``.
 
     ``params`` supplies ``column_map``, ``instrument``, ``max_quarantine_share`` and
@@ -90,11 +90,10 @@ def load_data(source: str, params: Mapping[str, Any] | None = None, *, snapshot:
         return read_snapshot(snapshot)
     import kit
 
-    params = params or {}
     return kit.load(
         resolve_source(source),
         column_map=params.get("column_map"),
         instrument=params.get("instrument"),
-        max_quarantine_share=params.get("max_quarantine_share", 0.05),
-        fiscal_start_month=params.get("fiscal_start_month", 1),
+        max_quarantine_share=float(params["max_quarantine_share"]),
+        fiscal_start_month=int(params["fiscal_start_month"]),
     )
