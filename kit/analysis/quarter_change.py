@@ -11,8 +11,9 @@ recommended (ignored), or something else (changed).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,7 +125,8 @@ def quarter_change(previous: Mapping[str, Any] | None, current: Mapping[str, Any
     ...        "verdicts": {"nps": "valid"}, "tiers": {"R1": "above average"}, "weights": {"nps": 15},
     ...        "recommended": {"nps": 15}}
     >>> ch = quarter_change(before, now)
-    >>> ch.weights_status, ch.verdicts.loc["nps", "verdict_now"], round(float(ch.loc["quality", "performance_change"]), 2)
+    >>> change = round(float(ch.loc["quality", "performance_change"]), 2)
+    >>> ch.weights_status, ch.verdicts.loc["nps", "verdict_now"], change
     ('adopted', 'valid', -0.2)
     """
     q = str(current.get("quarter", ""))

@@ -8,8 +8,9 @@ At thousands of reps the company page shows a per-team summary instead of one ro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["TeamView", "team_summary", "team_view", "teams_of", "notable_reps"]
 
 
-def teams_of(data: "Dataset") -> list[str]:
+def teams_of(data: Dataset) -> list[str]:
     """The teams of the data set's reps, sorted."""
     reps = data.tables["reps"]
     return sorted({str(t) for t in reps["team"].dropna()})
@@ -55,8 +56,9 @@ def team_summary(card: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     -------
     >>> card = pd.DataFrame({"team": ["A", "A", "B"], "score": [60.0, 50.0, 40.0],
     ...                      "tier": ["above average", "average", "below average"]})
-    >>> team_summary(card).loc["A", ["reps", "score"]].tolist()
-    [2, 55.0]
+    >>> row = team_summary(card).loc["A"]
+    >>> int(row["reps"]), float(row["score"])
+    (2, 55.0)
     """
     from scipy import stats
 
@@ -122,7 +124,7 @@ class TeamView(Result):
 
 
 def team_view(
-    data: "Dataset",
+    data: Dataset,
     quarter: str,
     team: str,
     *,

@@ -6,9 +6,9 @@ Called by the engine once a quarter's notebooks have run, before the personal-da
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from kit.report.landing import Headline, read_headline, summary_notebook
 from kit.report.layout import RESULTS_DIR

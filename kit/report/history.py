@@ -8,8 +8,9 @@ summary reads the previous quarter's from ``outputs/<previous quarter>/results/`
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from kit.report.layout import RESULTS_DIR
 from kit.report.publish import atomic_write_text

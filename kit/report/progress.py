@@ -28,14 +28,14 @@ import os
 import re
 import sys
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from kit import i18n
 
 __all__ = ["Display", "cell_done", "reporting", "ENGINE_NAME", "cli_lang"]
 
 ENGINE_NAME = "kit-progress"
-_current: "Display | None" = None
+_current: Display | None = None
 _lock = threading.Lock()
 
 
@@ -149,7 +149,7 @@ def reporting(display: Display) -> Iterator[Display]:
         display.close()
 
 
-def cell_done(quarter: str, notebook: str) -> "Callable[[int, int], None] | None":
+def cell_done(quarter: str, notebook: str) -> Callable[[int, int], None] | None:
     """The callback for one notebook's cells, when a display is listening (else None)."""
     display = _current
     if display is None or display._progress is None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -224,10 +225,11 @@ def write_workbook(
     from kit.kpis import catalog
 
     cat = catalog()
-    for j, key in enumerate(("workbook.kpi_name", "column.dimension", "workbook.direction", "workbook.definition"), start=1):
+    heads = ("workbook.kpi_name", "column.dimension", "workbook.direction", "workbook.definition")
+    for j, key in enumerate(heads, start=1):
         _put(ws, r, j, i18n.t(key, lang)).font = Font(bold=True)
     r += 1
-    for kpi_id, row in cat.iterrows():
+    for _, row in cat.iterrows():
         _put(ws, r, 1, row[f"name_{lang}"])
         _put(ws, r, 2, i18n.dimension_name(str(row["dimension"]), lang) if row["dimension"] else "")
         _put(ws, r, 3, i18n.t("workbook.higher_better" if row["direction"] == "+" else "workbook.lower_better", lang))
@@ -238,7 +240,8 @@ def write_workbook(
     for csv in _ordered(results_dir.glob("*.csv")):
         df = pd.read_csv(csv, encoding="utf-8-sig", low_memory=False)
         shown = labelled(df, lang)
-        caption = i18n.t(f"workbook.sheet.{csv.stem}", lang) if i18n.has(f"workbook.sheet.{csv.stem}", lang) else csv.stem
+        key = f"workbook.sheet.{csv.stem}"
+        caption = i18n.t(key, lang) if i18n.has(key, lang) else csv.stem
         _table_sheet(wb, _sheet_title(csv.stem, used), shown, lang, rules, caption)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

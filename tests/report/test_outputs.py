@@ -6,7 +6,6 @@ import shutil
 import subprocess
 
 import pandas as pd
-import pytest
 
 import kit.report as R
 from kit.report.pdf import find_chromium, print_pdf
@@ -24,7 +23,8 @@ def _require_pdf_tools() -> None:
 
 
 def _pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+    return done.stdout.decode()
 
 
 def test_workbook_keeps_formulas_inert_and_numbers_numbers(tmp_path):
@@ -74,8 +74,8 @@ def test_the_output_scan_reads_workbooks_and_pdfs(tmp_path):
     _require_pdf_tools()
     (tmp_path / "book.xlsx").unlink()
     page = tmp_path / "page.html"
-    page.write_text('<html lang="zh"><meta charset="utf-8"><body><h1>联系</h1><p>邮件 li.na@example.com</p></body></html>',
-                    encoding="utf-8")
+    page.write_text('<html lang="zh"><meta charset="utf-8"><body><h1>联系</h1>'
+                    '<p>邮件 li.na@example.com</p></body></html>', encoding="utf-8")
     print_pdf(page, tmp_path / "page.pdf")
     page.unlink()
     findings = R.scan_outputs(tmp_path)
