@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
@@ -218,12 +219,15 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
 
     spec = quarters or quarter or "latest"
     overrides = P.parse_set(sets)
-    # the command line speaks the report language: --lang, a Chinese locale, else the lang parameter
-    display = Display(cli_lang(lang, default=_report_lang([])))
+    # the command line speaks the report language given with --lang, else the locale's
+    display = Display(cli_lang(lang))
     kw = dict(source=source, params_file=params_file, lang=lang, force=force, notebooks=notebooks or None,
               jobs=jobs, notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
               echo=display)
-    team_list = list(teams) or [t for t in P.load(None, overrides=overrides).get("teams") or []]
+    # the teams parameter, read without loading anything heavy (an unchanged re-run decides from
+    # hashes alone); the run validates it with every other parameter
+    listed = P.combine(None, params_file=params_file, overrides=overrides).values.get("teams")
+    team_list = list(teams) or [str(t) for t in (listed if isinstance(listed, list) else [])]
     kit_log = logging.getLogger("kit")
     plain = [h for h in kit_log.handlers if isinstance(h, _Lines)]
     try:

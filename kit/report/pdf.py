@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from kit.errors import EXIT_REPORT, KitError
+
 __all__ = ["PdfError", "find_chromium", "print_pdf", "print_pdfs"]
 
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -23,7 +25,7 @@ _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--di
           "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=5000"]
 
 
-class PdfError(RuntimeError):
+class PdfError(KitError, exit_code=EXIT_REPORT):
     """A PDF could not be printed (no Chromium, or Chromium failed)."""
 
 
