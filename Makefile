@@ -67,7 +67,7 @@ $(SYSTEM_STAMP): $(STAMP) Makefile
 
 system-deps: $(SYSTEM_STAMP)
 
-test: $(STAMP) $(SYSTEM_STAMP)
+test: $(STAMP) $(SYSTEM_STAMP) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

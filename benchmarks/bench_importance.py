@@ -34,8 +34,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kit.stats import relative_importance  # noqa: E402
-from kit.stats import importance as _imp  # noqa: E402
+from kit.stats import importance as _imp  # noqa: E402  (after sys.path names the checkout)
+from kit.stats import relative_importance  # noqa: E402  (after sys.path names the checkout)
 
 TARGET = 2.0
 

@@ -52,7 +52,8 @@ _source_options = [
     click.option("--column-map", type=click.Path(exists=True, dir_okay=False), default=None,
                  help="YAML file mapping your export's headers to the kit's columns."),
     click.option("--instrument", type=click.Path(exists=True, dir_okay=False), default=None,
-                 help="Survey instrument YAML (default: the source's instrument.yaml, else parameters/instrument.yaml)."),
+                 help="Survey instrument YAML (default: the source's instrument.yaml, "
+                      "else parameters/instrument.yaml)."),
     click.option("--max-quarantine-share", type=click.FloatRange(0, 1), default=None,
                  help="Stop when more than this share of a table's rows is set aside "
                       "(default: the max_quarantine_share parameter)."),
@@ -174,26 +175,30 @@ def init(folder: str, no_sample: bool, overwrite: bool) -> None:
               help="One quarter (2026Q3), 'latest' (the default: the latest with data) or 'last-complete' "
                    "(the last quarter that has ended and has data: for scheduled runs).")
 @click.option("--quarters", default=None, help="Several quarters: a range 2025Q4:2026Q3, a list, or 'all'.")
-@click.option("--source", default=None, help="Data source: folder, DuckDB file or SQL URL (default: the source parameter).")
+@click.option("--source", default=None,
+              help="Data source: folder, DuckDB file or SQL URL (default: the source parameter).")
 @click.option("--params", "params_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Parameter file used instead of parameters/<quarter>.yaml (on top of parameters/default.yaml).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a parameter, e.g. --set min_n=10 --set kpi.callback_hours=12 (repeatable).")
 @click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
               help="Folder of the reports; each quarter goes to OUT/<quarter>/.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Report language (default: the lang parameter).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Report language (default: the lang parameter).")
 @click.option("--force", is_flag=True, help="Run quarters whose notebooks, parameters and data are unchanged.")
 @click.option("--notebooks", "notebooks", multiple=True,
               help="Run only these notebooks (names or prefixes, comma-separated or repeated).")
 @click.option("--notebook-dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="Folder of the report notebooks (default: notebooks/).")
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Quarters run at the same time.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Quarters run at the same time.")
 @click.option("--notebook-jobs", type=click.IntRange(1, 64), default=None,
               help="Notebooks of a quarter run at the same time (default: CPUs per quarter, at most 4); "
                    "notebooks numbered 90+ run after the others.")
 @click.option("--pseudonymize/--no-pseudonymize", default=None,
               help="Replace rep names by stable pseudonyms in every output (default: the pseudonymize parameter).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=None, help="Seconds a notebook cell may run (default: no limit).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Seconds a notebook cell may run (default: no limit).")
 @click.option("--team", "teams", multiple=True,
               help="Write one team's pages (its reps and dimensions against the company) into OUT/teams/<team>/ "
                    "instead of the company's; repeatable. The teams parameter adds team pages to every run.")

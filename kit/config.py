@@ -62,7 +62,9 @@ class Project:
 
     @property
     def instrument(self) -> Path:
-        return self.parameters / "instrument.yaml"
+        """The default survey instrument: the project's ``parameters/instrument.yaml``, else the kit's."""
+        own = self.parameters / "instrument.yaml"
+        return own if own.is_file() else TEMPLATE / "parameters" / "instrument.yaml"
 
 
 def _is_project(folder: Path) -> bool:

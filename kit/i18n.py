@@ -35,9 +35,10 @@ import difflib
 import math
 import string
 import warnings
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -97,7 +98,7 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> dict[str, str]:
     path = _LOCALES / f"{lang}.yaml"
     tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -33,11 +33,11 @@ import io as _io
 import json
 import re
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -139,7 +139,7 @@ class Dataset:
             raise ValueError(f"{self.source}: no dated rows, so no quarter can be chosen.")
         return qs[-1]
 
-    def quarters_for(self, spec: "str | Quarter | Iterable[str | Quarter] | None") -> list[Quarter]:
+    def quarters_for(self, spec: str | Quarter | Iterable[str | Quarter] | None) -> list[Quarter]:
         """Parse a quarter spec with this data set's fiscal year.
 
         ``None`` or ``"latest"``: the latest quarter with data; ``"last-complete"``: the last
@@ -177,7 +177,7 @@ class Dataset:
                 _release_memory()
         return self._con
 
-    def table(self, name: str, con: Any = None) -> "ir.Table":
+    def table(self, name: str, con: Any = None) -> ir.Table:
         """An Ibis table: a contract table, or ``surveys_attributed`` (responses credited to reps,
         with their ``quarter``). ``con`` puts the tables on another Ibis backend (e.g. PostgreSQL)."""
         from kit.periods import quarter_index_expr
@@ -220,7 +220,7 @@ def _release_memory() -> None:
         pass
 
 
-def _upload(backend: Any, name: str, df: pd.DataFrame) -> "ir.Table":
+def _upload(backend: Any, name: str, df: pd.DataFrame) -> ir.Table:
     import pyarrow as pa
 
     arrow = pa.Table.from_pandas(df, preserve_index=False)
@@ -325,7 +325,8 @@ def _read_folder(folder: Path, cmap: dict) -> _Raw:
         if wanted:
             path = folder / wanted
             if not path.is_file():
-                problems.append(S.Problem(table, None, f"the column map names file '{wanted}', which is not in {folder}"))
+                problems.append(S.Problem(table, None,
+                                          f"the column map names file '{wanted}', which is not in {folder}"))
                 continue
         else:
             path = _find_file(folder, table)
@@ -406,7 +407,8 @@ def read_tables(source: str | Path, column_map: Any = None, db_schema: str | Non
         return _read_sql(text, read_column_map(column_map), db_schema)
     path = Path(source)
     if path.is_dir():
-        cm = column_map if column_map is not None else (path / "column_map.yaml" if (path / "column_map.yaml").is_file() else None)
+        found = path / "column_map.yaml" if (path / "column_map.yaml").is_file() else None
+        cm = column_map if column_map is not None else found
         return _read_folder(path, read_column_map(cm))
     if path.is_file() and path.suffix.lower() in {".duckdb", ".db", ".ddb"}:
         return _read_duckdb(path, read_column_map(column_map))
@@ -518,7 +520,8 @@ def _check_structure(raw: _Raw, cmap: dict, instrument: Instrument) -> tuple[dic
         required = S.required_columns(table) + (instrument.columns if table == "surveys" else [])
         missing = [c for c in required if c not in df.columns]
         for c in missing:
-            what = "a survey item of the instrument" if c in instrument.columns else S.MODELS[table].to_schema().columns[c].description
+            what = ("a survey item of the instrument" if c in instrument.columns
+                    else S.MODELS[table].to_schema().columns[c].description)
             found = ", ".join(map(str, df.columns[:12])) + (", ..." if len(df.columns) > 12 else "")
             problems.append(S.Problem(table, c, f"column '{c}' is missing. Expected {what}. Found columns: {found}. "
                                       "If your export calls it differently, map it in a column_map.yaml", file=label))
@@ -573,7 +576,7 @@ class _Quarantine:
     def __init__(self) -> None:
         self._rows: dict[tuple[str, int], dict] = {}
 
-    def add(self, table: str, rows: Iterable[int], column: str, reasons: "Iterable[str] | str",
+    def add(self, table: str, rows: Iterable[int], column: str, reasons: Iterable[str] | str,
             ids: pd.Series, values: pd.Series | None = None) -> None:
         rows = list(rows)
         if isinstance(reasons, str):
@@ -644,10 +647,11 @@ def _row_checks(table: str, df: pd.DataFrame, instrument: Instrument, q: _Quaran
             q.add(table, rows, idcol, reasons, ids, df[idcol])
     if table == "quotas":
         dup = df.duplicated(["rep_id", "quarter"], keep="first")
-        q.add(table, list(dup[dup].index), "quarter", "duplicate quota for the same rep and quarter", ids, df["quarter"])
+        q.add(table, list(dup[dup].index), "quarter", "duplicate quota for the same rep and quarter", ids,
+              df["quarter"])
 
 
-def _isin(s: pd.Series, values: "pd.Index | pd.Series") -> pd.Series:
+def _isin(s: pd.Series, values: pd.Index | pd.Series) -> pd.Series:
     """``s.isin(values)`` for text columns, through Arrow (pandas' own loops over the values)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -677,7 +681,8 @@ def _kept(df: pd.DataFrame, q: _Quarantine, table: str) -> pd.DataFrame:
     return df[~df.index.isin(list(out))] if out else df
 
 
-def _validate_rows(typed: dict[str, pd.DataFrame], instrument: Instrument) -> tuple[dict[str, pd.DataFrame], _Quarantine]:
+def _validate_rows(typed: dict[str, pd.DataFrame], instrument: Instrument) -> tuple[dict[str, pd.DataFrame],
+                                                                                    _Quarantine]:
     q = _Quarantine()
     for table, df in typed.items():
         _row_checks(table, df, instrument, q)
@@ -732,8 +737,8 @@ def _fingerprint(df: pd.DataFrame) -> str:
 def load(
     source: str | Path = "data/samples",
     *,
-    column_map: "str | Path | Mapping | None" = None,
-    instrument: "str | Path | Instrument | None" = None,
+    column_map: str | Path | Mapping | None = None,
+    instrument: str | Path | Instrument | None = None,
     max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE,
     fiscal_start_month: int = 1,
     db_schema: str | None = None,
@@ -813,8 +818,10 @@ def load(
     # files: a hash of their bytes (cheap); database tables: a hash of their content
     fingerprints = {t: raw.file_hashes.get(t) or _fingerprint(df) for t, df in typed.items()}
     if raw.column_map_path is not None or column_map is not None:
-        fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(), allow_unicode=True).encode()).hexdigest()[:16]
+        fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True,
+                                                               default=str).encode()).hexdigest()[:16]
+    fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(),
+                                                               allow_unicode=True).encode()).hexdigest()[:16]
     ds = Dataset(tables=tables, instrument=inst, quarantine=quarantine, source=str(source), rows_in=rows_in,
                  fingerprints=fingerprints, fiscal_start_month=fiscal_start_month)
     del raw, typed, kept

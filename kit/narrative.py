@@ -154,7 +154,7 @@ def scorecard(card: pd.DataFrame, lang: str) -> list[str]:
             i18n.t("nb.scorecard_note", lang)]
 
 
-def weights(rec: "WeightRecommendation", lang: str) -> list[str]:
+def weights(rec: WeightRecommendation, lang: str) -> list[str]:
     """From :func:`kit.analysis.recommend_weights`: what changes and what it does to the ranking."""
     changed = int((rec.changes["change"] != 0).sum())
     out = [i18n.t("nb.weights_sentence", lang, changed=changed, cap=rec.cap, next=rec.next_quarter) if changed
@@ -184,7 +184,8 @@ def validity_table(val: pd.DataFrame, lang: str, pseudonymize: Callable[[Any], A
         _label(lang, "reliability", "信度"): val["reliability"].round(2).to_numpy(),
         "r": val["r_target"].round(2).to_numpy(),
         _label(lang, "r 95% interval", "r 的 95% 区间"): [
-            "" if pd.isna(a) else f"{a:.2f} – {b:.2f}" for a, b in zip(val["r_target_ci_low"], val["r_target_ci_high"])],
+            "" if pd.isna(a) else f"{a:.2f} – {b:.2f}" for a, b in zip(val["r_target_ci_low"],
+                                                                       val["r_target_ci_high"])],
     }, index=pd.Index(val.index, name="kpi"))
     return out
 
@@ -216,7 +217,7 @@ def scorecard_highlights(card: pd.DataFrame, lang: str, max_named: int = 30) -> 
     return scorecard_table(shown, lang)
 
 
-def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:
+def weights_table(rec: WeightRecommendation, lang: str) -> pd.DataFrame:
     """The weight changes of a report: KPI, this quarter, recommended, change, verdict, reason."""
     ch = rec.changes
     ch = ch[(ch["old"] > 0) | (ch["new"] > 0)]
@@ -230,7 +231,7 @@ def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:
     }, index=pd.Index(ch.index, name="kpi"))
 
 
-def team(view: "TeamView", lang: str) -> list[str]:
+def team(view: TeamView, lang: str) -> list[str]:
     """From :func:`kit.analysis.team_view`: the team's score and dimensions against the company."""
     row = view.summary.loc[view.team] if view.team in view.summary.index else None
     comp = view.summary.loc["company"]
@@ -248,11 +249,12 @@ def team(view: "TeamView", lang: str) -> list[str]:
                           worst=dimension(worst, lang), worst_diff=float(d[worst])))
     small = view.table.index[view.table["team"].isna()].tolist()
     if small:
-        out.append(i18n.t("team.small_n", lang, min_n=view.min_n, dims=_sep(lang).join(dimension(x, lang) for x in small)))
+        dims = _sep(lang).join(dimension(x, lang) for x in small)
+        out.append(i18n.t("team.small_n", lang, min_n=view.min_n, dims=dims))
     return out
 
 
-def quarter_change(change: "QuarterChange", card: pd.DataFrame, lang: str, max_named: int = 10) -> list[str]:
+def quarter_change(change: QuarterChange, card: pd.DataFrame, lang: str, max_named: int = 10) -> list[str]:
     """From :func:`kit.analysis.quarter_change`: what moved since the previous quarter's report.
 
     ``card`` (this quarter's scorecard) gives the names of the reps whose tier changed.

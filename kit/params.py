@@ -26,9 +26,10 @@ import difflib
 import math
 import numbers
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -89,7 +90,7 @@ _REPLACED_WHOLE = {"weights", "teams"}
 class ParamsError(KitError, ValueError, exit_code=EXIT_USAGE):
     """Parameters that cannot be used; ``problems`` lists every one, ``str()`` shows them all."""
 
-    def __init__(self, problems: "list[str] | str"):
+    def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__(self.problems)
 
@@ -329,7 +330,8 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
             hint = f" Did you mean {close[0]!r}?" if close else ""
             problems.append(f"{_where(origins, k)}unknown parameter {k!r}.{hint} "
                             f"Known parameters: {', '.join(KNOWN_KEYS)}.")
-    w = lambda k: _where(origins, k)  # noqa: E731
+    def w(k: str) -> str:
+        return _where(origins, k)
 
     if "quarter" in out and out["quarter"] is not None:
         from kit.periods import PeriodError, Quarter
@@ -354,7 +356,8 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
         if not isinstance(out[key], bool):
             problems.append(f"{w(key)}{key} must be true or false; got {out[key]!r}.")
     if not isinstance(out["pseudonym_salt"], (str, int)) or isinstance(out["pseudonym_salt"], bool):
-        problems.append(f"{w('pseudonym_salt')}pseudonym_salt must be text; got {type(out['pseudonym_salt']).__name__}.")
+        got = type(out["pseudonym_salt"]).__name__
+        problems.append(f"{w('pseudonym_salt')}pseudonym_salt must be text; got {got}.")
     else:
         out["pseudonym_salt"] = str(out["pseudonym_salt"])
     n = _whole(out["min_n"])
@@ -409,7 +412,7 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
 
 
 def combine(
-    quarter: "str | Any | None" = None,
+    quarter: str | Any | None = None,
     *,
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -462,7 +465,7 @@ def combine(
 
 
 def resolve(
-    quarter: "str | Any | None" = None,
+    quarter: str | Any | None = None,
     *,
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -495,7 +498,7 @@ def resolve(
     return Parameters(values=values, files=raw.files, origins=raw.origins)
 
 
-def load(quarter: "str | Any | None" = None, *, params_file: str | Path | None = None,
+def load(quarter: str | Any | None = None, *, params_file: str | Path | None = None,
          overrides: Mapping[str, Any] | None = None, directory: str | Path | None = None) -> dict[str, Any]:
     """The parameters in force for a quarter (see :func:`resolve`): a validated dict."""
     return resolve(quarter, params_file=params_file, overrides=overrides, directory=directory).values

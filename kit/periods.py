@@ -18,8 +18,8 @@ Example
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
 
@@ -77,7 +77,7 @@ class Quarter:
             raise PeriodError(f"A quarter's year must be between 1900 and 2999; got {self.year!r}.")
 
     @classmethod
-    def parse(cls, text: "str | Quarter", fiscal_start_month: int = 1) -> "Quarter":
+    def parse(cls, text: str | Quarter, fiscal_start_month: int = 1) -> Quarter:
         """Read ``"2026Q3"`` (also ``"2026-Q3"``, ``"2026 q3"``) into a Quarter."""
         if isinstance(text, Quarter):
             return text
@@ -105,7 +105,7 @@ class Quarter:
         return self.year * 4 + self.number - 1
 
     @classmethod
-    def _from_index(cls, index: int, fiscal_start_month: int) -> "Quarter":
+    def _from_index(cls, index: int, fiscal_start_month: int) -> Quarter:
         return cls(index // 4, index % 4 + 1, fiscal_start_month)
 
     @property
@@ -119,21 +119,21 @@ class Quarter:
         """First instant after the quarter (exclusive)."""
         return self.next().start
 
-    def next(self, k: int = 1) -> "Quarter":
+    def next(self, k: int = 1) -> Quarter:
         """The quarter ``k`` quarters later."""
         return Quarter._from_index(self.index + k, self.fiscal_start_month)
 
-    def previous(self, k: int = 1) -> "Quarter":
+    def previous(self, k: int = 1) -> Quarter:
         """The quarter ``k`` quarters earlier."""
         return Quarter._from_index(self.index - k, self.fiscal_start_month)
 
-    def contains(self, when: "pd.Timestamp | str") -> bool:
+    def contains(self, when: pd.Timestamp | str) -> bool:
         """Whether a timestamp falls in the quarter."""
         ts = pd.Timestamp(when)
         return bool(self.start <= ts < self.end)
 
 
-def parse_quarter(text: "str | Quarter", fiscal_start_month: int = 1) -> Quarter:
+def parse_quarter(text: str | Quarter, fiscal_start_month: int = 1) -> Quarter:
     """Read one quarter such as ``"2026Q3"``; see :class:`Quarter`."""
     return Quarter.parse(text, fiscal_start_month)
 
@@ -151,7 +151,7 @@ def quarter_range(text: str, fiscal_start_month: int = 1) -> list[Quarter]:
 
 
 def parse_quarters(
-    spec: "str | Quarter | Iterable[str | Quarter]", fiscal_start_month: int = 1
+    spec: str | Quarter | Iterable[str | Quarter], fiscal_start_month: int = 1
 ) -> list[Quarter]:
     """One quarter, a range, or a list of either, as a sorted list without repeats.
 
@@ -179,7 +179,7 @@ def parse_quarters(
     return sorted(out)
 
 
-def quarter_of(when: "pd.Timestamp | str", fiscal_start_month: int = 1) -> Quarter:
+def quarter_of(when: pd.Timestamp | str, fiscal_start_month: int = 1) -> Quarter:
     """The quarter a timestamp falls in."""
     ts = pd.Timestamp(when)
     months = ts.year * 12 + ts.month - 1 - (_check_fiscal_start(fiscal_start_month) - 1)
@@ -211,7 +211,7 @@ def label_of_index(index: int, fiscal_start_month: int = 1) -> str:
 
 
 def last_complete(
-    available: Iterable["str | Quarter"], today: "pd.Timestamp | str | None" = None, fiscal_start_month: int = 1
+    available: Iterable[str | Quarter], today: pd.Timestamp | str | None = None, fiscal_start_month: int = 1
 ) -> Quarter:
     """The last quarter whose end date has passed and that has data.
 
@@ -256,9 +256,9 @@ def last_complete(
 
 
 def choose_named(
-    spec: object, available: Iterable["str | Quarter"], today: "pd.Timestamp | str | None" = None,
+    spec: object, available: Iterable[str | Quarter], today: pd.Timestamp | str | None = None,
     fiscal_start_month: int = 1,
-) -> "list[str] | None":
+) -> list[str] | None:
     """The quarter labels a named spec (``latest``, ``last-complete``, ``all``) stands for.
 
     Returns ``None`` when ``spec`` is not one of :data:`NAMED_QUARTERS` (``None`` counts as

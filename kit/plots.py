@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CJK_FONTS", "FontWarning", "setup_fonts", "cjk_font", "theme", "PALETTE",
-    "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers", "weights_change",
+    "responses_per_rep", "dimension_trends", "driver_quadrant", "validity_overview", "funnel", "scorecard_tiers",
+    "weights_change",
 ]
 
 #: font families that carry Simplified Chinese, in order of preference
@@ -170,10 +171,8 @@ def _fig(width: float, height: float):
     return plt.subplots(figsize=(width, height))
 
 
-def dimension_trends(trends: "pd.DataFrame", lang: str = "zh"):
+def dimension_trends(trends: pd.DataFrame, lang: str = "zh"):
     """Line chart: CSAT and each dimension's mean score per quarter (from analysis.dimension_trends)."""
-    import pandas as pd  # noqa: F401
-
     fig, ax = _fig(8, 4.2)
     dims = [c for c in trends.columns if c not in {"n", "csat"}]
     x = list(trends.index.astype(str))
@@ -188,7 +187,7 @@ def dimension_trends(trends: "pd.DataFrame", lang: str = "zh"):
     return fig
 
 
-def driver_quadrant(drivers: "pd.DataFrame", lang: str = "zh"):
+def driver_quadrant(drivers: pd.DataFrame, lang: str = "zh"):
     """Importance x performance: the key-driver quadrant chart, with the importance intervals."""
     fig, ax = _fig(7.5, 5.2)
     imp, perf = drivers["importance"], drivers["performance"]
@@ -229,14 +228,14 @@ def _percent_formatter():
     return PercentFormatter(1.0, decimals=0)
 
 
-def validity_overview(validity: "pd.DataFrame", lang: str = "zh"):
+def validity_overview(validity: pd.DataFrame, lang: str = "zh"):
     """Each KPI's correlation with the satisfaction it should serve, with its interval and verdict."""
     v = validity.copy()
     v["r_show"] = v["r_target"]
     v = v.sort_values("r_show", na_position="first")
     fig, ax = _fig(8, 0.38 * len(v) + 1.4)
     y = range(len(v))
-    for i, (k, row) in enumerate(v.iterrows()):
+    for i, (_k, row) in enumerate(v.iterrows()):
         color = PALETTE.get(row["verdict"], "#444")
         if _notna(row["r_target"]):
             ax.plot([row["r_target_ci_low"], row["r_target_ci_high"]], [i, i], color=color, linewidth=2.2)
@@ -264,7 +263,7 @@ def _notna(x: Any) -> bool:
     return bool(pd.notna(x))
 
 
-def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: float | None = None,
+def funnel(scores: pd.DataFrame, value: str = "raw", n: str = "n", *, grand: float | None = None,
            sd: float | None = None, lang: str = "zh", title: str | None = None, label: str | None = None):
     """Funnel plot: each rep's score against its number of responses, with 95% and 99.8% limits.
 
@@ -305,7 +304,7 @@ def funnel(scores: "pd.DataFrame", value: str = "raw", n: str = "n", *, grand: f
 MAX_ROWS_PER_REP = 60
 
 
-def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name", max_named: int = 30):
+def scorecard_tiers(card: pd.DataFrame, lang: str = "zh", name_column: str = "rep_name", max_named: int = 30):
     """Each rep's composite score with its interval, coloured by tier (forest plot).
 
     With more than :data:`MAX_ROWS_PER_REP` scored reps: the distribution of the scores by
@@ -322,7 +321,7 @@ def scorecard_tiers(card: "pd.DataFrame", lang: str = "zh", name_column: str = "
     return fig
 
 
-def _rep_forest(ax, reps: "pd.DataFrame", name_column: str, lang: str, tiers: tuple, fontsize: int) -> None:
+def _rep_forest(ax, reps: pd.DataFrame, name_column: str, lang: str, tiers: tuple, fontsize: int) -> None:
     """One row per rep: score and interval coloured by tier, names on the axis, a tier legend."""
     from matplotlib.lines import Line2D
 
@@ -340,7 +339,7 @@ def _rep_forest(ax, reps: "pd.DataFrame", name_column: str, lang: str, tiers: tu
     ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=fontsize)
 
 
-def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
+def weights_change(changes: pd.DataFrame, lang: str = "zh"):
     """This quarter's and the recommended weights per KPI (before/after)."""
     import numpy as np
 
@@ -351,7 +350,7 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     kinds = {"up": "#2a9d8f", "down": "#e76f51", "same": "#8d99ae"}
     kind = ["up" if c > 0 else "down" if c < 0 else "same" for c in ch["change"]]
     ax.barh(y + 0.2, ch["new"], height=0.38, color=[kinds[k] for k in kind])
-    for i, (k, row) in enumerate(ch.iterrows()):
+    for i, (_k, row) in enumerate(ch.iterrows()):
         if row["change"]:
             ax.text(row["new"] + 0.5, i + 0.2, f"{row['change']:+g}", va="center", fontsize=9)
     ax.set_yticks(y)
@@ -368,7 +367,7 @@ def weights_change(changes: "pd.DataFrame", lang: str = "zh"):
     return fig
 
 
-def responses_per_rep(cov: "pd.DataFrame", min_n: int, lang: str = "zh"):
+def responses_per_rep(cov: pd.DataFrame, min_n: int, lang: str = "zh"):
     """Bar chart: survey responses per rep this quarter, with the ``min_n`` line (from analysis.coverage)."""
     c = cov[cov["responses"] > 0].sort_values("responses")
     fig, ax = _fig(8, 3.6)
@@ -385,7 +384,7 @@ def responses_per_rep(cov: "pd.DataFrame", min_n: int, lang: str = "zh"):
     return fig
 
 
-def team_dimensions(view: "Any", lang: str = "zh"):
+def team_dimensions(view: Any, lang: str = "zh"):
     """One team's satisfaction dimensions against the company average (from kit.analysis.team_view)."""
     import numpy as np
 
@@ -409,7 +408,7 @@ def team_dimensions(view: "Any", lang: str = "zh"):
     return fig
 
 
-def scorecard_large(card: "pd.DataFrame", lang: str = "zh", name_column: str = "rep_name", max_named: int = 30):
+def scorecard_large(card: pd.DataFrame, lang: str = "zh", name_column: str = "rep_name", max_named: int = 30):
     """A large sales force on one page: score distribution, teams with intervals, notable reps."""
     import numpy as np
     import pandas as pd
@@ -437,7 +436,7 @@ def scorecard_large(card: "pd.DataFrame", lang: str = "zh", name_column: str = "
     ax0.set_title(_label("scorecard_distribution", lang, n=len(sc)))
     ax0.set_ylabel(_label("reps_count", lang))
     ax0.legend(loc="upper right", frameon=True, fontsize=8)
-    for i, (team, row) in enumerate(teams.iterrows()):
+    for i, (_team, row) in enumerate(teams.iterrows()):
         ax1.plot([row["score_low"], row["score_high"]], [i, i], color="#457b9d", linewidth=2)
         ax1.plot(row["score"], i, "o", color="#457b9d", markersize=6)
     ax1.set_yticks(range(len(teams)))

@@ -160,7 +160,8 @@ class Interactions(_Contract):
     first_response_at: Series[pd.Timestamp] = pa.Field(
         nullable=True, **_opt("the rep's first reply (timestamp, empty if none)")
     )
-    resolved_at: Series[pd.Timestamp] = pa.Field(nullable=True, **_opt("when it was resolved (timestamp, empty if not)"))
+    resolved_at: Series[pd.Timestamp] = pa.Field(nullable=True,
+                                                 **_opt("when it was resolved (timestamp, empty if not)"))
     contacts: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True, **_opt("contacts needed (whole number >= 1)"))
     reopened: Series[pd.BooleanDtype] = pa.Field(nullable=True, **_opt("whether it was reopened (true/false)"))
     sla_hours: Series[pd.Float64Dtype] = pa.Field(

@@ -15,9 +15,10 @@ customer's account.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
@@ -111,7 +112,7 @@ class Instrument:
         }
 
     @classmethod
-    def from_dict(cls, spec: Any, path: str | None = None) -> "Instrument":
+    def from_dict(cls, spec: Any, path: str | None = None) -> Instrument:
         """Build and check an instrument from the YAML structure."""
         where = path or "the instrument"
         if not isinstance(spec, dict):
@@ -186,7 +187,7 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
 # --- Ibis expressions, shared by the KPI layer and by dimension_scores ------------------------
 
 
-def _mean_of_answered(t: "ir.Table", items: list[Item], instrument: Instrument, min_answered: int):
+def _mean_of_answered(t: ir.Table, items: list[Item], instrument: Instrument, min_answered: int):
     import ibis
 
     total = None
@@ -202,7 +203,7 @@ def _mean_of_answered(t: "ir.Table", items: list[Item], instrument: Instrument, 
     return ibis.ifelse(count >= min_answered, total / count.cast("float64"), ibis.null("float64"))
 
 
-def dimension_score_exprs(t: "ir.Table", instrument: Instrument) -> dict[str, Any]:
+def dimension_score_exprs(t: ir.Table, instrument: Instrument) -> dict[str, Any]:
     """Ibis expressions of each dimension's score on a survey table (see the module docstring)."""
     out = {}
     for dim in instrument.dimensions:
@@ -211,7 +212,7 @@ def dimension_score_exprs(t: "ir.Table", instrument: Instrument) -> dict[str, An
     return out
 
 
-def tag_score_expr(t: "ir.Table", instrument: Instrument, tag: str):
+def tag_score_expr(t: ir.Table, instrument: Instrument, tag: str):
     """Mean of the answered items carrying ``tag`` (reflected), at least one answered."""
     items = instrument.tagged(tag)
     if not items:
@@ -219,7 +220,7 @@ def tag_score_expr(t: "ir.Table", instrument: Instrument, tag: str):
     return _mean_of_answered(t, items, instrument, 1)
 
 
-def attributed_surveys(surveys: "ir.Table", interactions: "ir.Table", customers: "ir.Table") -> "ir.Table":
+def attributed_surveys(surveys: ir.Table, interactions: ir.Table, customers: ir.Table) -> ir.Table:
     """Survey rows with ``rep_id`` filled: their own, else the interaction's rep, else the owner.
 
     Adds ``credited_via`` in {response, interaction, owner, none}.
@@ -244,7 +245,7 @@ def attributed_surveys(surveys: "ir.Table", interactions: "ir.Table", customers:
 
 
 def dimension_scores(
-    data: "Dataset", quarter: "str | Iterable[str] | None" = None, *, items: bool = False
+    data: Dataset, quarter: str | Iterable[str] | None = None, *, items: bool = False
 ) -> pd.DataFrame:
     """One row per survey response with the rep it is credited to and its dimension scores.
 

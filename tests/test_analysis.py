@@ -11,7 +11,6 @@ import pytest
 
 import kit
 from kit.sample import GROUND_TRUTH
-from tests.datasets import sample  # noqa: F401  (fixture)
 
 Q = "2026Q3"
 
@@ -159,7 +158,8 @@ def test_case_mix_adjustment_removes_a_segment_effect(tmp_path):
                           "kind": ["inquiry"], "opened_at": ["2026-08-01 09:00:00"]})
     deals = pd.DataFrame({"deal_id": ["D1"], "customer_id": ["C0"], "rep_id": ["A"],
                           "created_at": ["2026-08-01 09:00:00"], "stage": ["open"], "amount": [1.0]})
-    for name, df in {"reps": reps, "customers": cust, "surveys": surveys, "interactions": inter, "deals": deals}.items():
+    for name, df in {"reps": reps, "customers": cust, "surveys": surveys, "interactions": inter,
+                     "deals": deals}.items():
         df.to_csv(tmp_path / f"{name}.csv", index=False)
     (tmp_path / "instrument.yaml").write_text(
         "scale: {min: 1, max: 5}\nitems:\n  - {column: q_x_1, dimension: x}\n", encoding="utf-8")

@@ -48,7 +48,8 @@ def artifacts_dir(*parts: str) -> Path:
     """Where the browser tests keep their screenshots: ``KIT_TEST_ARTIFACTS``, else
     ``outputs/test-artifacts/`` of the project (ignored by git), so that a run's screenshots
     can be looked at after the test's temporary folders are gone."""
-    base = Path(os.environ.get("KIT_TEST_ARTIFACTS") or Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts")
+    default = Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts"
+    base = Path(os.environ.get("KIT_TEST_ARTIFACTS") or default)
     folder = base.joinpath(*parts)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -85,7 +86,7 @@ class DevTools:
         # build), and every call() has its own deadline.
         self.ws.settimeout(None)
         self.ids = itertools.count(1)
-        self.events: "queue.Queue[dict]" = queue.Queue()
+        self.events: queue.Queue[dict] = queue.Queue()
         self.replies: dict[int, dict] = {}
         self.lock = threading.Condition()
         self.closed = False
@@ -237,7 +238,8 @@ def open_page(dt: DevTools, path: Path, screenshot: Path, width: int = 1280) -> 
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            errors.append(f"{params['entry'].get('source')}: {params['entry'].get('text')} {params['entry'].get('url', '')}")
+            entry = params["entry"]
+            errors.append(f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}")
     assert loaded, f"{path.name} did not finish loading"
     text = dt.call("Runtime.evaluate", {"expression": "document.body.innerText", "returnByValue": True},
                    session=session)["result"]["value"]

@@ -15,8 +15,7 @@ import pytest
 import yaml
 
 import kit
-from tests.test_browser import (LOCAL_SCHEMES, WIDTHS, artifacts_dir, assert_no_horizontal_overflow,  # noqa: F401
-                                browser, open_page)
+from tests.test_browser import LOCAL_SCHEMES, WIDTHS, artifacts_dir, assert_no_horizontal_overflow, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))

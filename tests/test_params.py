@@ -86,7 +86,8 @@ def test_every_problem_is_listed_at_once():
 
 
 def test_valid_values_are_normalized():
-    v = P.validate({"min_n": 10.0, "fiscal_start_month": 4, "max_quarantine_share": 0, "analysis": {"n_boot": 200, "cap": 5}})
+    v = P.validate({"min_n": 10.0, "fiscal_start_month": 4, "max_quarantine_share": 0, "analysis": {"n_boot": 200,
+                                                                                                    "cap": 5}})
     assert v["min_n"] == 10 and isinstance(v["min_n"], int)
     assert v["fiscal_start_month"] == 4 and v["max_quarantine_share"] == 0.0
     assert v["analysis"] == {"n_boot": 200, "cap": 5}

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 import kit
 from kit.analysis import check_weights, round_to_total
-from tests.datasets import sample  # noqa: F401  (fixture)
 
 
 def test_check_weights_names_the_problem():

@@ -13,13 +13,14 @@
 
 from kit.analysis.coverage import coverage, quarantine_summary, rep_scores
 from kit.analysis.drivers import QUADRANTS, dimension_trends, drivers, reliability, rep_reliability
-from kit.analysis.scorecard import TIERS, case_mix_adjusted, check_weights, scorecard
-from kit.analysis.validity import VERDICTS, ValidityThresholds, kpi_validity
 from kit.analysis.quarter_change import QuarterChange, quarter_change, quarter_state
+from kit.analysis.scorecard import TIERS, case_mix_adjusted, check_weights, scorecard
 from kit.analysis.teams import TeamView, notable_reps, team_summary, team_view, teams_of
+from kit.analysis.validity import VERDICTS, ValidityThresholds, kpi_validity
 from kit.analysis.weights import WeightRecommendation, recommend_weights, round_to_total
 
-__all__ = ["coverage", "quarantine_summary", "rep_scores", "QUADRANTS", "TIERS", "VERDICTS", "ValidityThresholds", "case_mix_adjusted", "check_weights",
+__all__ = ["coverage", "quarantine_summary", "rep_scores", "QUADRANTS", "TIERS", "VERDICTS", "ValidityThresholds",
+           "case_mix_adjusted", "check_weights",
            "dimension_trends", "drivers", "kpi_validity", "reliability", "rep_reliability", "scorecard",
            "WeightRecommendation", "recommend_weights", "round_to_total",
            "TeamView", "notable_reps", "team_summary", "team_view", "teams_of",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["coverage", "rep_scores", "quarantine_summary"]
 
 
-def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) -> pd.DataFrame:
+def coverage(data: Dataset, quarter: str | None = None, *, min_n: int = 10) -> pd.DataFrame:
     """Rows behind each rep in a quarter.
 
     Returns
@@ -35,7 +35,8 @@ def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) ->
     inter = t["interactions"]
     inter = inter[(inter["opened_at"] >= q.start) & (inter["opened_at"] < q.end)]
     deals = t["deals"]
-    closed = deals[deals["stage"].isin(["won", "lost"]) & (deals["closed_at"] >= q.start) & (deals["closed_at"] < q.end)]
+    closed = deals[deals["stage"].isin(["won",
+                                        "lost"]) & (deals["closed_at"] >= q.start) & (deals["closed_at"] < q.end)]
     cust = t["customers"]
     cust = cust[cust["since"].isna() | (cust["since"] < q.end)]
     out = pd.DataFrame(index=reps.index)
@@ -53,7 +54,7 @@ def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) ->
     return out
 
 
-def rep_scores(data: "Dataset", quarter: str | None = None, *, score: str = "csat", ci: float = 0.95) -> pd.DataFrame:
+def rep_scores(data: Dataset, quarter: str | None = None, *, score: str = "csat", ci: float = 0.95) -> pd.DataFrame:
     """Each rep's mean survey score, raw and shrunk (normal-normal empirical Bayes), for a quarter.
 
     Returns
@@ -77,7 +78,7 @@ def rep_scores(data: "Dataset", quarter: str | None = None, *, score: str = "csa
     return out
 
 
-def quarantine_summary(data: "Dataset") -> pd.DataFrame:
+def quarantine_summary(data: Dataset) -> pd.DataFrame:
     """The rows set aside, counted by table and reason, with an example row.
 
     Returns

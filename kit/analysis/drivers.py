@@ -19,7 +19,7 @@ __all__ = ["reliability", "drivers", "rep_reliability", "dimension_trends", "QUA
 QUADRANTS = ("fix first", "keep up", "maintain", "low priority")
 
 
-def reliability(data: "Dataset", quarter: str | None = None, *, threshold: float = 0.7,
+def reliability(data: Dataset, quarter: str | None = None, *, threshold: float = 0.7,
                 ci: float = 0.95) -> pd.DataFrame:
     """Cronbach's alpha of each dimension of the instrument for a quarter's responses.
 
@@ -76,7 +76,7 @@ def _ordinal_check(df: pd.DataFrame, outcome: str, dims: list[str]) -> dict:
 
 
 def drivers(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     outcome: str = "csat",
@@ -170,7 +170,7 @@ def drivers(
     return out
 
 
-def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
+def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
                     ) -> pd.DataFrame:
     """How well a rep's survey score is measured: ICC(1), reliability at the median n, n needed.
 
@@ -207,7 +207,7 @@ def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tup
     return out
 
 
-def dimension_trends(data: "Dataset", quarters: str = "all") -> pd.DataFrame:
+def dimension_trends(data: Dataset, quarters: str = "all") -> pd.DataFrame:
     """Mean CSAT and dimension scores per quarter (for trend charts).
 
     Returns

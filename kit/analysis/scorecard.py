@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def _kelley(values: pd.DataFrame, k: str, reliability: float, ci: float, min_n: 
 
 
 def scorecard(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     weights: Mapping[str, float],
@@ -218,7 +219,7 @@ def scorecard(
 
 
 def case_mix_adjusted(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     outcome: str = "csat",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,8 @@ class ValidityThresholds:
         A KPI is "valid" when it correlates with its target satisfaction over the window
         (Benjamini-Hochberg controlled) and a rep's quarterly value has a reliability of at
         least ``reliability_min`` (0.5); "weak" when it is related but too noisy to rank reps
-        on one quarter, or when only its predictive correlation holds. For the survey scores that are satisfaction itself (CSAT,
+        on one quarter, or when only its predictive correlation holds. For the survey scores
+        that are satisfaction itself (CSAT,
         NPS), the verdict is their reliability: "valid" from ``reliability_valid`` (0.7, the
         usual bar for comparing groups), "weak" from ``reliability_min``. The reason says
         "reliable" from 0.7 and "moderately reliable" from 0.5.
@@ -59,7 +61,7 @@ class ValidityThresholds:
     gaming_drop: float = 0.10
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | None) -> "ValidityThresholds":
+    def from_dict(cls, spec: Mapping[str, Any] | None) -> ValidityThresholds:
         spec = dict(spec or {})
         fields = asdict(cls())
         bad = set(spec) - set(fields)
@@ -89,14 +91,14 @@ def _fields(prefix: str, res: stats.CorrelationResult | None) -> dict[str, float
 
 
 def kpi_validity(
-    data: "Dataset",
-    quarter: "str | None" = None,
+    data: Dataset,
+    quarter: str | None = None,
     *,
     kpis: Iterable[str] | None = None,
     settings: Any = None,
     min_n: int | None = None,
     window: int = 4,
-    thresholds: "ValidityThresholds | Mapping[str, Any] | None" = None,
+    thresholds: ValidityThresholds | Mapping[str, Any] | None = None,
     lang: str = "en",
 ) -> pd.DataFrame:
     """Judge each KPI: coverage, reliability, stability, validity against satisfaction, overlap, gaming.
@@ -253,7 +255,7 @@ def kpi_validity(
     return out
 
 
-def _survey_values(kpi_id: str, scored: pd.DataFrame, data: "Dataset") -> pd.DataFrame | None:
+def _survey_values(kpi_id: str, scored: pd.DataFrame, data: Dataset) -> pd.DataFrame | None:
     """Per-response values of a built-in survey KPI (rep_id, v), or None for other KPIs."""
     csat = pd.to_numeric(scored["csat"], errors="coerce").astype(float)
     nps = pd.to_numeric(scored["nps"], errors="coerce").astype(float)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ class WeightRecommendation:
 
 
 def recommend_weights(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     weights: Mapping[str, float],

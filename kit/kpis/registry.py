@@ -18,8 +18,9 @@ import datetime as _dt
 import functools
 import inspect
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ import pandas as pd
 from kit.errors import EXIT_USAGE, KitError
 from kit.kpis.holidays import CALENDARS, holiday_calendar
 from kit.periods import Quarter, label_of_index, quarter_index_expr
-from kit.schema import CUSTOMER_RAISED_KINDS, KINDS
+from kit.schema import CUSTOMER_RAISED_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -65,7 +66,7 @@ class KPI:
     """A registered KPI and its metadata."""
 
     id: str
-    func: Callable[["Tables"], Any] = field(repr=False)
+    func: Callable[[Tables], Any] = field(repr=False)
     name: dict[str, str]
     seed: str
     dimension: str
@@ -208,7 +209,8 @@ def catalog() -> pd.DataFrame:
     rows = [
         {"id": k.id, "name_zh": k.name["zh"], "name_en": k.name["en"], "seed": k.seed, "dimension": k.dimension,
          "direction": k.direction, "unit": k.unit, "min_n": k.min_n, "volume": k.volume,
-         "counterpart": k.counterpart, "survey": k.survey, "description": k.description.split("\n\n")[0].replace("\n", " ")}
+         "counterpart": k.counterpart, "survey": k.survey, "description": k.description.split("\n\n")[0].replace("\n",
+                                                                                                                 " ")}
         for k in _REGISTRY.values()
     ]
     return pd.DataFrame(rows).set_index("id")
@@ -268,7 +270,7 @@ class BusinessHours:
     calendar_name: str | None = None
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any]) -> "BusinessHours":
+    def from_dict(cls, spec: Mapping[str, Any]) -> BusinessHours:
         allowed = {"weekdays", "start", "end", "holidays", "workdays", "calendar"}
         bad = set(spec) - allowed
         if bad:
@@ -277,7 +279,8 @@ class BusinessHours:
         try:
             weekdays = tuple(sorted({_WEEKDAYS[str(d).lower()[:3]] for d in days}))
         except KeyError:
-            raise KPIError(f"business_hours.weekdays must list days like [mon, tue, wed, thu, fri]; got {days!r}.") from None
+            raise KPIError(f"business_hours.weekdays must list days like [mon, tue, wed, thu, fri]; "
+                           f"got {days!r}.") from None
         start, end = _hour(spec.get("start", "09:00"), "start"), _hour(spec.get("end", "18:00"), "end")
         if end <= start:
             raise KPIError(f"business_hours: end ({spec.get('end')}) must be after start ({spec.get('start')}).")
@@ -331,12 +334,13 @@ class KPISettings:
         Measure hours in working time; ``None``: calendar hours.
     """
 
-    sla_hours: Mapping[str, float] = field(default_factory=lambda: {"complaint": 24.0, "inquiry": 48.0, "request": 72.0})
+    sla_hours: Mapping[str, float] = field(default_factory=lambda: {"complaint": 24.0, "inquiry": 48.0,
+                                                                    "request": 72.0})
     callback_hours: float = 24.0
     business_hours: BusinessHours | None = None
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | None) -> "KPISettings":
+    def from_dict(cls, spec: Mapping[str, Any] | None) -> KPISettings:
         spec = dict(spec or {})
         allowed = {"sla_hours", "callback_hours", "business_hours"}
         bad = set(spec) - allowed
@@ -345,7 +349,8 @@ class KPISettings:
         sla = dict(cls().sla_hours)
         for k, v in (spec.get("sla_hours") or {}).items():
             if k not in CUSTOMER_RAISED_KINDS:
-                raise KPIError(f"kpi.sla_hours: {k!r} is not a customer-raised kind; allowed: {', '.join(CUSTOMER_RAISED_KINDS)}.")
+                raise KPIError(f"kpi.sla_hours: {k!r} is not a customer-raised kind; "
+                               f"allowed: {', '.join(CUSTOMER_RAISED_KINDS)}.")
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
                 raise KPIError(f"kpi.sla_hours.{k} must be a number of hours above 0; got {v!r}.")
             sla[k] = float(v)
@@ -378,7 +383,7 @@ class Tables:
     the start of the data; a difference of two clocks is a duration in hours.
     """
 
-    def __init__(self, data: "Dataset", quarters: list[Quarter], settings: KPISettings, con: Any = None):
+    def __init__(self, data: Dataset, quarters: list[Quarter], settings: KPISettings, con: Any = None):
         self.data = data
         self.quarters = quarters
         self.settings = settings
@@ -389,10 +394,10 @@ class Tables:
         self._fsm = data.fiscal_start_month
         self._indexes = [q.index for q in quarters]
 
-    def _raw(self, name: str) -> "ir.Table":
+    def _raw(self, name: str) -> ir.Table:
         return self.data.table(name, self._con)
 
-    def _in_period(self, t: "ir.Table", col: str) -> "ir.Table":
+    def _in_period(self, t: ir.Table, col: str) -> ir.Table:
         t = t.filter((t[col] >= self.start) & (t[col] < self.end))
         t = t.mutate(quarter_index=quarter_index_expr(t[col], self._fsm))
         if len(self.quarters) != self.quarters[-1].index - self.quarters[0].index + 1:
@@ -400,14 +405,14 @@ class Tables:
         return t
 
     @functools.cached_property
-    def reps(self) -> "ir.Table":
+    def reps(self) -> ir.Table:
         return self._raw("reps")
 
     @functools.cached_property
-    def customers(self) -> "ir.Table":
+    def customers(self) -> ir.Table:
         return self._raw("customers")
 
-    def _clock(self, t: "ir.Table", col: str, out: str) -> "ir.Table":
+    def _clock(self, t: ir.Table, col: str, out: str) -> ir.Table:
         import ibis
 
         bh = self.settings.business_hours
@@ -424,7 +429,7 @@ class Tables:
         return j.mutate(**{out: clock}).drop(*c.columns)
 
     @functools.cached_property
-    def _calendar(self) -> "ir.Table":
+    def _calendar(self) -> ir.Table:
         import ibis
 
         bh = self.settings.business_hours
@@ -437,7 +442,7 @@ class Tables:
         return ibis.memtable(self.settings.business_hours.calendar(first, last))
 
     @functools.cached_property
-    def interactions(self) -> "ir.Table":
+    def interactions(self) -> ir.Table:
         """All interactions opened in the quarters, with hour clocks and the SLA in force."""
         import ibis
 
@@ -449,32 +454,32 @@ class Tables:
         return t.mutate(sla=t.sla_hours.fill_null(sla.cast("float64")))
 
     @functools.cached_property
-    def customer_issues(self) -> "ir.Table":
+    def customer_issues(self) -> ir.Table:
         """Interactions of the customer-raised kinds (complaint, inquiry, request)."""
         t = self.interactions
         return t.filter(t.kind.isin(list(CUSTOMER_RAISED_KINDS)))
 
     @functools.cached_property
-    def surveys(self) -> "ir.Table":
+    def surveys(self) -> ir.Table:
         """Survey responses submitted in the quarters, credited to reps."""
         t = self._raw("surveys_attributed")
         return t.filter((t.submitted_at >= self.start) & (t.submitted_at < self.end)).filter(
             t.quarter_index.isin(self._indexes))
 
     @functools.cached_property
-    def deals_closed(self) -> "ir.Table":
+    def deals_closed(self) -> ir.Table:
         """Deals won or lost in the quarters (by ``closed_at``)."""
         t = self._raw("deals")
         t = t.filter(t.stage.isin(["won", "lost"]))
         return self._in_period(t, "closed_at")
 
     @functools.cached_property
-    def deals_created(self) -> "ir.Table":
+    def deals_created(self) -> ir.Table:
         """Deals created in the quarters (by ``created_at``)."""
         return self._in_period(self._raw("deals"), "created_at")
 
     @functools.cached_property
-    def owned_customers(self) -> "ir.Table":
+    def owned_customers(self) -> ir.Table:
         """One row per rep, quarter and customer owned then (``since`` before the quarter's end)."""
         import ibis
 
@@ -511,11 +516,11 @@ def rate(condition, where=None):
 
 
 def compute(
-    data: "Dataset",
-    quarter: "str | Quarter | Iterable[str] | None" = None,
+    data: Dataset,
+    quarter: str | Quarter | Iterable[str] | None = None,
     *,
     kpis: Iterable[str] | None = None,
-    settings: "KPISettings | Mapping[str, Any] | None" = None,
+    settings: KPISettings | Mapping[str, Any] | None = None,
     con: Any = None,
 ) -> pd.DataFrame:
     """Compute KPIs per rep and quarter.
@@ -583,7 +588,8 @@ def compute(
     joined = base
     for p in parts:
         p = p.rename(_r_rep="rep_id", _r_q="quarter_index")
-        joined = joined.left_join(p, (joined.rep_id == p._r_rep) & (joined.quarter_index == p._r_q)).drop("_r_rep", "_r_q")
+        joined = joined.left_join(p, (joined.rep_id == p._r_rep) & (joined.quarter_index == p._r_q)).drop("_r_rep",
+                                                                                                          "_r_q")
     df = joined.to_pandas()
 
     out = pd.DataFrame({"quarter": [label_of_index(i, data.fiscal_start_month) for i in df["quarter_index"]],
@@ -591,7 +597,6 @@ def compute(
     for k in chosen:
         meta = _REGISTRY[k]
         v = pd.to_numeric(df[f"v__{k}"], errors="coerce").astype("float64")
-        n = pd.to_numeric(df[f"n__{k}"], errors="coerce").fillna(0).astype("int64")
         if meta.fill_zero:
             v = v.fillna(0.0)
         out[k] = v.to_numpy()

@@ -108,7 +108,8 @@ _WHERE = {
     "RESULTS_DIR": "layout",
     "NEXT_PARAMS_FILE": "layout",
 }
-_MODULES = ("cache", "context", "history", "engine", "execute", "kernel", "layout", "privacy", "publish", "render", "saved",
+_MODULES = ("cache", "context", "history",
+            "engine", "execute", "kernel", "layout", "privacy", "publish", "render", "saved",
             "snapshot", "tables")
 
 __all__ = sorted(_WHERE)

@@ -33,7 +33,7 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kit_code_hash() -> str:
     """A hash of the kit's source (``*.py``, ``*.yaml``) as this process found it (once per process):
     reports are made again after any change to the code they call, even without a new version."""
@@ -116,7 +116,8 @@ def cache_key(job_params: Mapping[str, Any], nb_hashes: Mapping[str, str], finge
         "salt": hashlib.sha256(salt.encode()).hexdigest()[:12] if salt else "",
         "data": dict(sorted(fingerprints.items())),
     }
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str,
+                                     ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 def input_key(raw_params: Mapping[str, Any], nb_hashes: Mapping[str, str], source_digest: str) -> str:
@@ -125,10 +126,12 @@ def input_key(raw_params: Mapping[str, Any], nb_hashes: Mapping[str, str], sourc
 
     values = {k: v for k, v in raw_params.items() if k not in P.SECRET_KEYS}
     salt = str(raw_params.get("pseudonym_salt") or "")
-    material = {"kit_version": kit.__version__, "kit_code": kit_code_hash(), "notebooks": dict(sorted(nb_hashes.items())),
+    material = {"kit_version": kit.__version__, "kit_code": kit_code_hash(),
+                "notebooks": dict(sorted(nb_hashes.items())),
                 "parameters": values, "salt": hashlib.sha256(salt.encode()).hexdigest()[:12] if salt else "",
                 "source": source_digest}
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str,
+                                     ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 _Q_LABEL = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
@@ -156,7 +159,7 @@ def quick_quarters(spec: Any, available: Sequence[str]) -> list[str] | None:
     return chosen if chosen and all(q in available for q in chosen) else None
 
 
-def unchanged(quarters: Any, combine: Callable[[Any], "P.Parameters"], nb_hashes: Mapping[str, str], cache: Path,
+def unchanged(quarters: Any, combine: Callable[[Any], P.Parameters], nb_hashes: Mapping[str, str], cache: Path,
                out: Path) -> list[tuple[str, dict]] | None:
     """The quarters and their manifests when every quarter asked for is unchanged; else None."""
     try:

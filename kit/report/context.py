@@ -28,8 +28,14 @@ from kit.report.layout import CORE_INPUTS
 from kit.report.privacy import Pseudonyms, Suppressed, redact, suppress_small
 from kit.report.saved import call_key, load_result, save_result
 from kit.report.snapshot import load_data
-from kit.report.tables import (_display, _in_ipython, save_next_quarter_params, save_table, show_data_covered,
-                               show_parameters)
+from kit.report.tables import (
+    _display,
+    _in_ipython,
+    save_next_quarter_params,
+    save_table,
+    show_data_covered,
+    show_parameters,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset

@@ -165,7 +165,9 @@ def _progress_to(echo: Callable[[str], None] | None):
     """
     root = logging.getLogger("kit")
     if echo is None and not root.hasHandlers():
-        echo = lambda s: print(s, flush=True)  # noqa: E731 - a one-line default
+        def echo(s: str) -> None:
+            print(s, flush=True)
+
     old_level = root.level
     handler = _EchoHandler(echo) if echo is not None else None
     if handler is not None:
@@ -248,16 +250,16 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
     extras = write_extras(tmp, q, lang, result.notebooks, pdf=pdf, say=log.info)
     problems += extras.problems
     # personal data in any output
-    from kit.report.privacy import scan_outputs
-
     from kit.report.extras import other_team_names
+    from kit.report.privacy import scan_outputs
 
     shutil.rmtree(tmp / SAVED_DIR, ignore_errors=True)  # internal to the run: raw rep ids
     names = [*(rep_names if job.params.get("pseudonymize") else ()),
              *other_team_names(job.snapshot, job.params.get("team"))]   # a team's pages: no other team
     findings = scan_outputs(tmp, names=names)
     if findings:
-        shown = "; ".join(str(f) for f in findings[:8]) + (f"; ... {len(findings) - 8} more" if len(findings) > 8 else "")
+        more = f"; ... {len(findings) - 8} more" if len(findings) > 8 else ""
+        shown = "; ".join(str(f) for f in findings[:8]) + more
         problems.append(f"personal data in the outputs ({len(findings)} finding(s)): {shown}. Remove it in the "
                         f"notebook (kit.report.redact; kit.report.save_table redacts the text columns of the tables "
                         f"it shows); the report was not published.")
@@ -323,7 +325,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
 
 
 def run(
-    quarters: "str | Sequence[str] | None" = "latest",
+    quarters: str | Sequence[str] | None = "latest",
     *,
     source: str | None = None,
     params_file: str | Path | None = None,
@@ -423,7 +425,8 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cache = out / ".cache"
-    combine = lambda q: P.combine(q, params_file=params_file, overrides=cli, directory=params_dir)  # noqa: E731
+    def combine(q: Any) -> P.Parameters:
+        return P.combine(q, params_file=params_file, overrides=cli, directory=params_dir)
 
     # Fast path: inputs byte for byte as at each quarter's last good run -> nothing to do, and
     # no need to validate again what was validated then.
@@ -432,7 +435,8 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
         if skipped is not None:
             results = []
             for q, prev in skipped:
-                log.info(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; --force runs it again)")
+                log.info(f"[{q}] unchanged, skipped (last good run {prev.get('finished_at', '?')}; "
+                         f"--force runs it again)")
                 results.append(QuarterResult(q, "skipped", folder=str(out / q), cache_key=prev.get("cache_key")))
             with contextlib.suppress(OSError, i18n.I18nError):
                 write_overview(out, str(combine(None).values.get("lang") or i18n.DEFAULT_LANG))
@@ -474,7 +478,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
     for q in chosen:
         try:
             resolved[q] = P.resolve(q, params_file=params_file, overrides=cli, directory=params_dir)
-            resolved[q].settings  # noqa: B018 - typed settings are complete (what the notebooks read)
+            _ = resolved[q].settings  # typed settings are complete (what the notebooks read)
         except P.ParamsError as exc:
             problems += [f"{q}: {p}" for p in exc.problems]
     if problems:

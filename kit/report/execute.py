@@ -8,8 +8,8 @@ import logging
 import re
 import time
 import warnings
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +177,9 @@ def execute_notebook(job: Job, nb_path: Path, tmp: Path, timeout: float | None) 
         with contextlib.suppress(Exception):
             executed = nbformat.read(str(out_nb), as_version=4)
             # the executed copy opens in JupyterLab with the notebook's own kernel
-            if "kernelspec" in original.metadata and executed.metadata.get("kernelspec") != original.metadata["kernelspec"]:
-                executed.metadata["kernelspec"] = original.metadata["kernelspec"]
+            spec = original.metadata.get("kernelspec")
+            if spec is not None and executed.metadata.get("kernelspec") != spec:
+                executed.metadata["kernelspec"] = spec
                 nbformat.write(executed, str(out_nb))
     if executed is not None:
         res.results = sorted({f"{m['name']}.csv" for m in _outputs_with_role(executed, "table") if m.get("name")}

@@ -34,7 +34,7 @@ def kernel_manager_class(*, log_path: str | Path | None = None, env: Mapping[str
     from traitlets import default
 
     class _Specs(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name):  # noqa: D401
+        def get_kernel_spec(self, kernel_name):
             if kernel_name == KERNEL_NAME:
                 return _native_spec()
             return super().get_kernel_spec(kernel_name)

@@ -71,18 +71,18 @@ def pseudonym(rep_id: Any, salt: str = "") -> str:
     text = str(rep_id)
     if _PSEUDONYM.match(text):
         return text
-    digest = hashlib.sha256(f"{salt}\x1f{text}".encode("utf-8")).hexdigest()[:6].upper()
+    digest = hashlib.sha256(f"{salt}\x1f{text}".encode()).hexdigest()[:6].upper()
     return f"Rep-{digest}"
 
 
 def pseudonymize(
-    obj: "pd.DataFrame | pd.Series",
+    obj: pd.DataFrame | pd.Series,
     *,
     enabled: bool = False,
     salt: str = "",
     id_col: str = "rep_id",
     name_cols: Sequence[str] = ("rep_name",),
-) -> "pd.DataFrame | pd.Series":
+) -> pd.DataFrame | pd.Series:
     """Replace rep ids and names by stable pseudonyms (``Rep-3F2A9C``) when pseudonyms are on.
 
     Parameters
@@ -105,7 +105,10 @@ def pseudonymize(
     """
     if not enabled:
         return obj
-    conv = lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else pseudonym(v, salt)  # noqa: E731
+    def conv(v: Any) -> Any:
+        missing = v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+        return v if missing else pseudonym(v, salt)
+
     if isinstance(obj, pd.Series):
         out = obj.map(conv)
         if obj.index.name == id_col or id_col in (obj.index.names or []):
@@ -214,7 +217,7 @@ class Suppressed(Result):
 
 def suppress_small(
     df: pd.DataFrame,
-    n_col: "str | Mapping[str, str]",
+    n_col: str | Mapping[str, str],
     min_n: int,
     cols: Sequence[str] | None = None,
     *,

@@ -13,8 +13,8 @@ from typing import Any
 
 from kit import i18n
 from kit import params as P
-from kit.report.mobile import TABLE_CSS as MOBILE_TABLE_CSS
 from kit.report.layout import MANAGEMENT_REMOVE_TAGS, MANIFEST, PARAMS_FILE, QUARTER_DIR
+from kit.report.mobile import TABLE_CSS as MOBILE_TABLE_CSS
 from kit.report.publish import atomic_write_text
 
 
@@ -89,7 +89,8 @@ def _kpi_settings_words(value: Mapping[str, Any], lang: str) -> str:
     else:
         spec = bh if isinstance(bh, Mapping) else {}
         days = ", ".join(str(d) for d in spec.get("weekdays", ["mon", "tue", "wed", "thu", "fri"]))
-        text = t("param_words.business_hours", days=days, start=spec.get("start", "09:00"), end=spec.get("end", "18:00"))
+        text = t("param_words.business_hours", days=days, start=spec.get("start", "09:00"),
+                 end=spec.get("end", "18:00"))
         if spec.get("calendar"):
             text += t("param_words.calendar", name=str(spec["calendar"]).upper())
         for k in ("holidays", "workdays"):
@@ -310,7 +311,8 @@ td, th { overflow-wrap: anywhere; }
 
 def _page(title: str, body: str, lang: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{html.escape(title)}</title>\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{html.escape(title)}</title>\n'
             f'<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
 
 
@@ -320,7 +322,10 @@ def quarter_index(manifest: dict, lang: str, headline: Any = None) -> str:
     from kit.report.landing import headline_html
 
     q = manifest["quarter"]
-    t = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
+
+    def t(key: str, **kw: Any) -> str:
+        return html.escape(i18n.t(key, lang, **kw))
+
     rows = []
     pdfs = manifest.get("pdfs") or {}
     for nb in manifest["notebooks"]:
@@ -330,7 +335,8 @@ def quarter_index(manifest: dict, lang: str, headline: Any = None) -> str:
             links_m += f' · <a href="{html.escape(pdfs[nb["name"]])}">PDF</a>'
         links_a = f'<a href="{nb["analyst_html"]}">{t("index.open")}</a>' if nb.get("analyst_html") else "—"
         links_n = f'<a href="{nb["executed"]}">.ipynb</a>' if nb.get("executed") else "—"
-        rows.append(f'<tr><td><b>{html.escape(nb["title"])}</b><br><span class="muted">{html.escape(nb["name"])}</span></td>'
+        rows.append(f'<tr><td><b>{html.escape(nb["title"])}</b><br>'
+                    f'<span class="muted">{html.escape(nb["name"])}</span></td>'
                     f'<td>{links_m}</td><td>{links_a}</td><td>{links_n}</td>'
                     f'<td>{t("index.seconds", s=nb["duration_s"])}</td>'
                     f'<td class="{status}">{t("status." + status)}</td></tr>')
@@ -351,7 +357,8 @@ def quarter_index(manifest: dict, lang: str, headline: Any = None) -> str:
         f"<td style='text-align:right'>{i18n.number(n, lang)}</td>"
         f"<td style='text-align:right'>{i18n.number(data['quarantined'].get(tb, 0), lang)}</td></tr>"
         for tb, n in data["rows"].items())
-    data_head = f"<tr><th>{t('report.table')}</th><th>{t('report.rows_total')}</th><th>{t('report.rows_set_aside')}</th></tr>"
+    data_head = (f"<tr><th>{t('report.table')}</th><th>{t('report.rows_total')}</th>"
+                 f"<th>{t('report.rows_set_aside')}</th></tr>")
     top = headline_html(headline, lang, manifest.get("summary_page")) if headline is not None else ""
     body = (
         f"<h1>{t('index.title', quarter=q)}</h1>"
@@ -359,10 +366,12 @@ def quarter_index(manifest: dict, lang: str, headline: Any = None) -> str:
         f"{t('report.kit_version')}: {html.escape(manifest['kit_version'])} · "
         f"{t('index.total_duration', s=manifest['duration_s'])}</p>"
         + top
-        + f"<h2>{t('index.heading_reports')}</h2><div class='kit-scroll'><table><tr>{head}</tr>{''.join(rows)}</table></div>"
+        + f"<h2>{t('index.heading_reports')}</h2>"
+        f"<div class='kit-scroll'><table><tr>{head}</tr>{''.join(rows)}</table></div>"
         f"<ul>{''.join(extra)}</ul>"
         + (f"<h2>{t('index.results')}</h2><ul>{results}</ul>" if results else "")
-        + f"<h2>{t('report.data_covered')}</h2><p>{t('report.source')}: <code>{html.escape(short_source(data['source']))}</code></p>"
+        + f"<h2>{t('report.data_covered')}</h2>"
+        f"<p>{t('report.source')}: <code>{html.escape(short_source(data['source']))}</code></p>"
         f"<table>{data_head}{data_rows}</table>"
         + f"<details class='kit-appendix'><summary>{t('landing.parameters_appendix')}</summary>"
         + parameters_html(manifest["parameters"], lang, q) + "</details>"
@@ -372,7 +381,10 @@ def quarter_index(manifest: dict, lang: str, headline: Any = None) -> str:
 
 def write_overview(out: Path, lang: str) -> None:
     """``outputs/index.html``: every quarter's good report, newest first, and recent failures."""
-    t = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
+
+    def t(key: str, **kw: Any) -> str:
+        return html.escape(i18n.t(key, lang, **kw))
+
     rows = []
     for d in sorted((p for p in out.iterdir() if p.is_dir() and QUARTER_DIR.match(p.name)), reverse=True):
         try:

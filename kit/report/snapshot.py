@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
 
 
-def write_snapshot(data: "Dataset", folder: str | Path) -> Path:
+def write_snapshot(data: Dataset, folder: str | Path) -> Path:
     """Write a validated data set to ``folder`` (Parquet tables + ``meta.json``); no pickle."""
     folder = Path(folder)
     (folder / "tables").mkdir(parents=True, exist_ok=True)
@@ -46,7 +46,7 @@ def snapshot_meta(folder: str | Path) -> dict:
     return json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
 
 
-def read_snapshot(folder: str | Path) -> "Dataset":
+def read_snapshot(folder: str | Path) -> Dataset:
     """Read a data set written by :func:`write_snapshot` (a :class:`kit.Dataset`)."""
     import pandas as pd
 

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
-from kit.cells import inert_frame
 from kit import i18n
 from kit import params as P
+from kit.cells import inert_frame
 from kit.report.layout import NEXT_PARAMS_FILE
 from kit.report.mobile import label_cells
 from kit.report.privacy import Pseudonyms, Suppressed, redact
 from kit.report.publish import atomic_write_text
-from kit.results import Result
 from kit.report.render import CELL_CSS, TABLE_CSS, parameter_rows, parameters_html, short_source
+from kit.results import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
@@ -63,7 +63,7 @@ def show_parameters(params: Mapping[str, Any], *, lang: str | None = None,
     return pd.DataFrame(rows, columns=["parameter", "label", "value"])
 
 
-def _rows_in_quarter(data: "Dataset", quarter: str) -> dict[str, int | None]:
+def _rows_in_quarter(data: Dataset, quarter: str) -> dict[str, int | None]:
     from kit.periods import Quarter
 
     q = Quarter.parse(quarter, data.fiscal_start_month)
@@ -81,7 +81,7 @@ def _rows_in_quarter(data: "Dataset", quarter: str) -> dict[str, int | None]:
     return out
 
 
-def show_data_covered(data: "Dataset", quarter: str, *, lang: str | None = None) -> pd.DataFrame:
+def show_data_covered(data: Dataset, quarter: str, *, lang: str | None = None) -> pd.DataFrame:
     """Display the data covered: source, period, and per table the rows in the quarter, in
     total and set aside.
 
@@ -107,7 +107,8 @@ def show_data_covered(data: "Dataset", quarter: str, *, lang: str | None = None)
         from IPython.display import HTML
 
         head = "".join(f'<th style="{CELL_CSS}">{html.escape(i18n.t(k, lang))}</th>'
-                       for k in ("report.table", "report.rows_in_quarter", "report.rows_total", "report.rows_set_aside"))
+                       for k in ("report.table", "report.rows_in_quarter", "report.rows_total",
+                                 "report.rows_set_aside"))
         body = ""
         for t, r in df.iterrows():
             label = i18n.t(f"table.{t}", lang) if i18n.has(f"table.{t}", lang) else t
@@ -117,7 +118,8 @@ def show_data_covered(data: "Dataset", quarter: str, *, lang: str | None = None)
         period = i18n.t("report.period", lang, start=q.start, end=q.end - pd.Timedelta(days=1))
         block = (f'<div class="kit-data-covered"><h3>{html.escape(i18n.t("report.data_covered", lang))}</h3>'
                  f'<p>{html.escape(i18n.t("report.quarter", lang))}: <b>{q}</b> ({html.escape(period)}) · '
-                 f'{html.escape(i18n.t("report.source", lang))}: <code>{html.escape(short_source(data.source))}</code></p>'
+                 f'{html.escape(i18n.t("report.source", lang))}: '
+                 f'<code>{html.escape(short_source(data.source))}</code></p>'
                  f'<table style="{TABLE_CSS}"><tr>{head}</tr>{body}</table></div>')
         _display(HTML(block), "data_covered")
     return df
@@ -127,7 +129,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
 def save_table(
-    df: "pd.DataFrame | pd.Series",
+    df: pd.DataFrame | pd.Series,
     name: str,
     *,
     results_dir: str | Path | None = None,
@@ -198,7 +200,8 @@ def save_table(
 
         na = i18n.missing(lang)
         shown = _labelled(out if len(out) <= 500 else out.head(500), lang)
-        body = label_cells(shown.to_html(na_rep=na, float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
+        body = label_cells(shown.to_html(na_rep=na,
+                                         float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
                                          index=index, border=0, classes="dataframe kit-table"))
         top = f"<p><b>{html.escape(caption)}</b></p>" if caption else ""
         note = ""
@@ -206,7 +209,8 @@ def save_table(
             text = i18n.t("report.suppressed_note", lang, min_n=suppressed.min_n)
             note = f'<p style="color:#57606a;font-size:0.9em">{html.escape(text)}</p>'
         if pseudonyms.enabled and ("rep_id" in out.columns or "rep_id" in (out.index.names or [])):
-            note += f'<p style="color:#57606a;font-size:0.9em">{html.escape(i18n.t("report.pseudonymized_note", lang))}</p>'
+            text = i18n.t("report.pseudonymized_note", lang)
+            note += f'<p style="color:#57606a;font-size:0.9em">{html.escape(text)}</p>'
         _display(HTML(top + body + note), "table", name=name)
     return None
 
@@ -215,7 +219,7 @@ _VALUE_KEYS = {"quadrant": "quadrant", "verdict": "verdict", "tier": "tier"}
 _DIMENSION_INDEXES = {"dimension", "score"}
 
 
-def _labelled(df: "pd.DataFrame", lang: str) -> "pd.DataFrame":
+def _labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A table as a report shows it: column names, KPI ids, dimensions and categories in the
     report's language (``column.*``, ``dimension.*``, ``quadrant.*``... in kit/locales). The
     CSV keeps the machine names."""
@@ -339,6 +343,7 @@ def save_next_quarter_params(
     if _in_ipython():
         from IPython.display import HTML
 
-        _display(HTML(f'<p class="kit-next-params">{html.escape(i18n.t("report.next_params_written", lang, quarter=nxt))}</p>'),
+        written = i18n.t("report.next_params_written", lang, quarter=nxt)
+        _display(HTML(f'<p class="kit-next-params">{html.escape(written)}</p>'),
                  "next_params", file=NEXT_PARAMS_FILE)
     return path

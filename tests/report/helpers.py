@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXTERNAL = re.compile(r"""<(script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(src|href)\s*=\s*["']?\s*(https?:)?//""",
-                      re.I)
+EXTERNAL = re.compile(r"""<(script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(src|href)"""
+                      r"""\s*=\s*["']?\s*(https?:)?//""", re.I)
 CSS_EXTERNAL = re.compile(r"""(@import\s+(url\()?\s*["']?\s*(https?:)?//|url\(\s*["']?\s*(https?:)?//)""", re.I)
 MODULE_IMPORT = re.compile(r"""import\s*\(?\s*["']https?://|from\s+["']https?://""")
 

@@ -49,7 +49,8 @@ def test_tables_are_shown_with_labels_in_the_report_language():
                        "n_sla_met_rate": [12], "custom": [1], "flag": [False]},
                       index=pd.Index(["responsiveness"], name="dimension"))
     zh = _labelled(df, "zh")
-    assert list(zh.columns) == ["重要性", "象限", "产品/服务质量", "SLA 内解决率", "n · SLA 内解决率", "custom", "低于 0.7"]
+    assert list(zh.columns) == ["重要性", "象限", "产品/服务质量", "SLA 内解决率", "n · SLA 内解决率", "custom",
+                                "低于 0.7"]
     assert zh.iloc[0]["低于 0.7"] == "否"
     assert zh.iloc[0]["象限"] == "优先改进" and list(zh.index) == ["响应速度"] and zh.index.name == "维度"
     en = _labelled(df, "en")

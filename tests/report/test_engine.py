@@ -46,7 +46,8 @@ def test_shared_run_writes_both_quarters(shared):
     assert names == [".cache", "2026Q2", "2026Q3", "index.html"]  # no temporary folder left
     for q in ("2026Q2", "2026Q3"):
         folder = shared.out / q
-        for rel in ("index.html", "manifest.json", "parameters.yaml", "parameters_" + ("2026Q3" if q == "2026Q2" else "2026Q4") + ".yaml",
+        for rel in ("index.html", "manifest.json", "parameters.yaml",
+                    "parameters_" + ("2026Q3" if q == "2026Q2" else "2026Q4") + ".yaml",
                     "management/ok_report.html", "analyst/ok_report.html", "notebooks/ok_report.ipynb",
                     "results/test_channels.csv", "results/test_rep_kpis.csv"):
             assert (folder / rel).is_file(), f"{q}/{rel}"
@@ -301,7 +302,8 @@ def test_unchanged_rerun_from_the_command_line_loads_no_pandas(shared, tmp_path:
     code = ("import sys, runpy; sys.argv = ['kit'] + sys.argv[1:]\n"
             "try:\n    runpy.run_module('kit.cli', run_name='__main__')\n"
             "except SystemExit as e:\n    print('EXIT', e.code, 'pandas' in sys.modules)\n")
-    proc = subprocess.run([sys.executable, "-c", code, "run", "--quarters", "2026Q2:2026Q3", "--source", str(shared.data),
+    proc = subprocess.run([sys.executable, "-c", code, "run", "--quarters", "2026Q2:2026Q3", "--source",
+                           str(shared.data),
                            "--out", str(out), "--notebook-dir", str(NOTEBOOKS), "--notebooks", "ok_report"],
                           cwd=shared.params_dir.parent, capture_output=True, text=True, timeout=120)
     assert proc.stdout.count("unchanged, skipped") == 2, proc.stdout + proc.stderr

@@ -93,7 +93,8 @@ def test_scan_outputs(tmp_path: Path):
         '<img src="data:image/png;base64,AAAA/13800138851+BBBB==">\n<p>写信 li.na@example.com</p>', encoding="utf-8")
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "QQ/15912345678/QQ", "text/plain": "王伟"})]
+    cell.outputs = [nbformat.v4.new_output("display_data",
+                                           data={"image/png": "QQ/15912345678/QQ", "text/plain": "王伟"})]
     nb.cells = [cell]
     nbformat.write(nb, tmp_path / "n.ipynb")
     found = R.scan_outputs(tmp_path, names=["王伟", "Li Na", "X"])

@@ -24,8 +24,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kit.stats import relative_importance
 from kit.stats import importance as imp
+from kit.stats import relative_importance
 
 SWISS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
 CARS = ["cyl", "disp", "hp", "gear"]
