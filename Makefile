@@ -31,16 +31,19 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # System packages, from the machine's Debian/Ubuntu packages when missing (needs root and
-# apt-get; elsewhere install them yourself). `make report` needs only a font with Chinese
-# characters (fonts-noto-cjk) for the charts and HTML reports; `make test` also needs the
-# PostgreSQL server binaries (initdb, pg_ctl) for the database tests and chromium (with
-# chromium-driver) for the browser tests. Re-checked whenever this Makefile changes.
+# apt-get; elsewhere install them yourself). `make report` needs a font with Chinese
+# characters (fonts-noto-cjk) for the charts and HTML reports, chromium for the PDFs and
+# poppler-utils (pdftotext) for the personal-data scan of the PDFs; `make test` also needs the
+# PostgreSQL server binaries (initdb, pg_ctl) for the database tests and chromium-driver.
+# Re-checked whenever this Makefile changes.
 define install_missing
 	@missing=""; \
+	if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium"; fi; \
+	if ! command -v pdftotext >/dev/null 2>&1; then missing="$$missing poppler-utils"; fi; \
 	if [ "$(1)" = "test" ]; then \
 	  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	    missing="$$missing postgresql"; fi; \
-	  if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium chromium-driver"; fi; \
+	  if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium-driver"; fi; \
 	fi; \
 	if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 && \
 	   ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .); then \
@@ -87,6 +90,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_kpis.py
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_large_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache outputs/*/

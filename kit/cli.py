@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
@@ -103,13 +104,17 @@ def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_s
     else:
         click.echo("No row set aside.")
     if quarantine_out:  # written even when empty (the header only), so that a script finds the file
-        q.to_csv(quarantine_out, index=False, encoding="utf-8-sig")
+        from kit.cells import inert_frame
+
+        inert_frame(q, index=False).to_csv(quarantine_out, index=False, encoding="utf-8-sig")
+        click.echo(f"Written to {quarantine_out}.")
         click.echo(f"Written to {quarantine_out} ({len(q):,} row(s)).")
 
 
 @cli.command()
 @click.option("--source", default=None, help="Data source (default: parameters/default.yaml's source).")
-@click.option("--quarter", default="latest", show_default=True, help="A quarter (2026Q3), a range or 'latest'.")
+@click.option("--quarter", default="latest", show_default=True,
+              help="A quarter (2026Q3), a range, 'latest' or 'last-complete'.")
 @_with_source_options
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Also write the table to CSV.")
 def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_start_month, csv_out) -> None:
@@ -125,11 +130,14 @@ def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_s
     names = [c for c in table.columns if not c.startswith("n_")]
     shown = table[names].copy()
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:,.2f}".format):
-        click.echo(f"KPIs for {quarter if quarter != 'latest' else data.latest_quarter()} from {mask_secrets(source)} "
+        shown_q = ", ".join(str(q) for q in data.quarters_for(quarter))
+        click.echo(f"KPIs for {shown_q} from {mask_secrets(source)} "
                    f"({len(table)} rows; counts in the n_ columns of --csv):")
         click.echo(shown.T.to_string())
     if csv_out:
-        table.to_csv(csv_out, encoding="utf-8-sig")
+        from kit.cells import inert_frame
+
+        inert_frame(table).to_csv(csv_out, encoding="utf-8-sig")
         click.echo(f"Written to {csv_out}.")
 
 
@@ -167,7 +175,9 @@ def init(folder: str, no_sample: bool, overwrite: bool) -> None:
 
 
 @cli.command()
-@click.option("--quarter", default=None, help="One quarter (2026Q3) or 'latest' (the default).")
+@click.option("--quarter", default=None,
+              help="One quarter (2026Q3), 'latest' (the default: the latest with data) or 'last-complete' "
+                   "(the last quarter that has ended and has data: for scheduled runs).")
 @click.option("--quarters", default=None, help="Several quarters: a range 2025Q4:2026Q3, a list, or 'all'.")
 @click.option("--source", default=None,
               help="Data source: folder, DuckDB file or SQL URL (default: the source parameter).")
@@ -201,8 +211,13 @@ def init(folder: str, no_sample: bool, overwrite: bool) -> None:
                    "from the rep ids); refused otherwise.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Seconds a notebook cell may run (default: no limit).")
+@click.option("--team", "teams", multiple=True,
+              help="Write one team's pages (its reps and dimensions against the company) into OUT/teams/<team>/ "
+                   "instead of the company's; repeatable. The teams parameter adds team pages to every run.")
+@click.option("--pdf/--no-pdf", default=None,
+              help="PDFs of the management pages (default: when Chromium is installed; --pdf requires them).")
 def run(quarter, quarters, source, params_file, sets, out, lang, force, notebooks, notebook_dir, jobs, notebook_jobs,
-        pseudonymize, wait, strict, allow_unsalted, timeout) -> None:
+        pseudonymize, wait, strict, allow_unsalted, timeout, teams, pdf) -> None:
     """Execute the report notebooks for a quarter (or several) and write HTML reports.
 
     Writes OUT/<quarter>/: index.html, a management HTML (no code) and an analyst HTML per
@@ -217,24 +232,56 @@ def run(quarter, quarters, source, params_file, sets, out, lang, force, notebook
 
     if quarter and quarters:
         _fail("kit run: give --quarter or --quarters, not both.", EXIT_USAGE)
+    from kit.config import project
+    from kit.report.progress import Display, cli_lang, reporting
+
     spec = quarters or quarter or "latest"
     overrides = P.parse_set(sets)
+    # the command line speaks the report language given with --lang, else the locale's
+    display = Display(cli_lang(lang))
+    kw = dict(source=source, params_file=params_file, lang=lang, force=force, notebooks=notebooks or None,
+              jobs=jobs, notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout, pdf=pdf,
+              allow_unsalted=allow_unsalted, wait=wait, echo=display)
+    # the teams parameter, read without loading anything heavy (an unchanged re-run decides from
+    # hashes alone); the run validates it with every other parameter
+    listed = P.combine(None, params_file=params_file, overrides=overrides).values.get("teams")
+    team_list = list(teams) or [str(t) for t in (listed if isinstance(listed, list) else [])]
+    kit_log = logging.getLogger("kit")
+    plain = [h for h in kit_log.handlers if isinstance(h, _Lines)]
     try:
-        result = R.run(spec, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
-                       force=force, notebooks=notebooks or None, notebook_dir=notebook_dir, jobs=jobs,
-                       notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
-                       allow_unsalted=allow_unsalted, wait=wait)
+        for h in plain:  # the display prints the progress (bars in a terminal, timestamps in a log)
+            kit_log.removeHandler(h)
+        with reporting(display):
+            results = []
+            if not teams:
+                results.append(R.run(spec, overrides=overrides, out=out, notebook_dir=notebook_dir, **kw))
+            for team in team_list:
+                team_dir = notebook_dir or str(project().notebooks / "team")
+                results.append(R.run(spec, overrides={**overrides, "team": team}, out=Path(out) / "teams" / _slug(team),
+                                     notebook_dir=team_dir, **kw))
+        result = results[0] if len(results) == 1 else R.engine.RunResult(
+            [q for r in results for q in r.quarters], out, duration_s=sum(r.duration_s for r in results))
     except KeyboardInterrupt:
         click.echo("kit run: interrupted; the reports already in place are unchanged.", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)  # do not wait for running kernels: they stop with this process
-    click.echo(result.summary())
+    finally:
+        for h in plain:
+            kit_log.addHandler(h)
+    display(result.summary())
     if not result.ok:
         failed = ", ".join(q.quarter for q in result.failed)
         _fail(f"kit run: FAILED for {failed}; see the summary above.", EXIT_REPORT)
     if strict and result.warnings:
         _fail(f"kit run: {len(result.warnings)} warning(s) and --strict: exit status {EXIT_REPORT}.", EXIT_REPORT)
+
+
+def _slug(team: str) -> str:
+    """A team's folder name: its name, with characters that paths cannot hold replaced."""
+    import re
+
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", team.strip()) or "team"
 
 
 class _Lines(logging.Handler):

@@ -114,9 +114,11 @@ def init_project(folder: str | Path, *, overwrite: bool = False) -> Project:
         src = TEMPLATE / sub
         dst = root / sub
         dst.mkdir(parents=True, exist_ok=True)
-        for f in sorted(src.iterdir()):
-            if f.is_file() and not f.name.startswith(".") and (overwrite or not (dst / f.name).exists()):
-                shutil.copyfile(f, dst / f.name)
+        for f in sorted(src.rglob("*")):  # notebooks/team/ (the team view) too
+            target = dst / f.relative_to(src)
+            if f.is_file() and not f.name.startswith(".") and (overwrite or not target.exists()):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f, target)
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "outputs").mkdir(parents=True, exist_ok=True)
     return project(root)

@@ -42,7 +42,7 @@ import pandas as pd
 import yaml
 
 from kit import schema as S
-from kit.periods import Quarter, parse_quarters, quarter_of
+from kit.periods import Quarter, choose_named, parse_quarters, quarter_of
 from kit.survey import Instrument, InstrumentError, attributed_surveys, load_instrument
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,11 +140,16 @@ class Dataset:
         return qs[-1]
 
     def quarters_for(self, spec: str | Quarter | Iterable[str | Quarter] | None) -> list[Quarter]:
-        """Parse a quarter spec with this data set's fiscal year; ``None`` or ``"latest"``: the latest."""
+        """Parse a quarter spec with this data set's fiscal year.
+
+        ``None`` or ``"latest"``: the latest quarter with data; ``"last-complete"``: the last
+        one that has ended; ``"all"``: every quarter with data.
+        """
         if spec is None or (isinstance(spec, str) and spec.strip().lower() == "latest"):
             return [self.latest_quarter()]
-        if isinstance(spec, str) and spec.strip().lower() == "all":
-            return self.quarters()
+        named = choose_named(spec, self.quarters(), fiscal_start_month=self.fiscal_start_month)
+        if named is not None:
+            return [Quarter.parse(q, self.fiscal_start_month) for q in named]
         return parse_quarters(spec, self.fiscal_start_month)
 
     # -- the query engine --

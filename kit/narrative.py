@@ -18,12 +18,12 @@ from kit import i18n
 from kit.narrative_comments import comment_sentences, comment_table, top_complaint
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kit.analysis import WeightRecommendation
+    from kit.analysis import QuarterChange, TeamView, WeightRecommendation
 
 __all__ = [
     "rows", "coverage", "trend", "reliability", "drivers", "rep_measurement", "validity", "scorecard",
-    "weights", "validity_table", "scorecard_table", "weights_table", "dimension", "kpi_name",
-    "comment_sentences", "comment_table", "top_complaint",
+    "weights", "validity_table", "scorecard_table", "scorecard_highlights", "weights_table", "dimension", "kpi_name",
+    "comment_sentences", "comment_table", "top_complaint", "team", "quarter_change",
 ]
 
 
@@ -220,6 +220,19 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def scorecard_highlights(card: pd.DataFrame, lang: str, max_named: int = 30) -> pd.DataFrame:
+    """The reps a management page names: all of them in a small sales force; with more than
+    ``kit.plots.MAX_ROWS_PER_REP`` scored reps only those whose interval separates from the
+    average (at most ``max_named``, best and worst). Columns as :func:`scorecard_table`; the
+    full list stays in ``card_reps`` (CSV and workbook)."""
+    from kit.analysis.teams import notable_reps
+    from kit.plots import MAX_ROWS_PER_REP
+
+    scored = card[card["tier"] != "insufficient data"]
+    shown = card if len(scored) <= MAX_ROWS_PER_REP else notable_reps(scored, max_named)
+    return scorecard_table(shown, lang)
+
+
 def weights_table(rec: WeightRecommendation, lang: str) -> pd.DataFrame:
     """The weight changes of a report: KPI, this quarter, recommended, change, verdict, reason."""
     ch = rec.changes
@@ -232,3 +245,70 @@ def weights_table(rec: WeightRecommendation, lang: str) -> pd.DataFrame:
         _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in ch["verdict"]],
         _label(lang, "reason", "理由"): ch["reason"].to_numpy(),
     }, index=pd.Index(ch.index, name="kpi"))
+
+
+def team(view: TeamView, lang: str) -> list[str]:
+    """From :func:`kit.analysis.team_view`: the team's score and dimensions against the company."""
+    row = view.summary.loc[view.team] if view.team in view.summary.index else None
+    comp = view.summary.loc["company"]
+    out = []
+    if row is not None and not np.isnan(row["score"]):
+        out.append(i18n.t("team.score_sentence", lang, team=view.team, score=float(row["score"]),
+                          low=float(row["score_low"]) if not np.isnan(row["score_low"]) else float(row["score"]),
+                          high=float(row["score_high"]) if not np.isnan(row["score_high"]) else float(row["score"]),
+                          company=float(comp["score"]), above=int(row["above"]), below=int(row["below"]),
+                          reps=int(row["reps"])))
+    d = view.table.drop(index="csat", errors="ignore")["difference"].dropna()
+    if len(d):
+        worst, best = d.idxmin(), d.idxmax()
+        out.append(i18n.t("team.dimension_sentence", lang, best=dimension(best, lang), best_diff=float(d[best]),
+                          worst=dimension(worst, lang), worst_diff=float(d[worst])))
+    small = view.table.index[view.table["team"].isna()].tolist()
+    if small:
+        dims = _sep(lang).join(dimension(x, lang) for x in small)
+        out.append(i18n.t("team.small_n", lang, min_n=view.min_n, dims=dims))
+    return out
+
+
+def quarter_change(change: QuarterChange, card: pd.DataFrame, lang: str, max_named: int = 10) -> list[str]:
+    """From :func:`kit.analysis.quarter_change`: what moved since the previous quarter's report.
+
+    ``card`` (this quarter's scorecard) gives the names of the reps whose tier changed.
+    """
+    t = lambda key, **kw: i18n.t(f"qoq.{key}", lang, **kw)  # noqa: E731
+    if not change.available:
+        return [t("none", quarter=change.quarter)]
+    out = []
+    perf = change.table["performance_change"].dropna() if len(change.table) else pd.Series(dtype=float)
+    if len(perf):
+        up, down = perf.idxmax(), perf.idxmin()
+        key = "dimensions" if perf[up] >= 0.005 and perf[down] <= -0.005 else (
+            "dimensions_fall" if perf[up] < 0.005 else "dimensions_rise")
+        out.append(t(key, previous=change.previous, up=dimension(up, lang), up_d=float(perf[up]),
+                     down=dimension(down, lang), down_d=float(perf[down])))
+        ranks = change.table.dropna(subset=["rank_before", "rank_now"])
+        moved = ranks[ranks["rank_before"] != ranks["rank_now"]]
+        if len(moved):
+            out.append(t("ranks", moves=_sep(lang).join(
+                f"{dimension(d, lang)} {int(r['rank_before'])}→{int(r['rank_now'])}" for d, r in moved.iterrows())))
+    if len(change.tiers):
+        names = card["rep_name"] if "rep_name" in card else pd.Series(dtype=str)
+        shown = [_moved(names.get(r, r), i18n.t("tier." + a, lang), i18n.t("tier." + b, lang), lang)
+                 for r, (a, b) in change.tiers[["tier_before", "tier_now"]].iterrows()][:max_named]
+        more = len(change.tiers) - len(shown)
+        out.append(t("tiers", n=len(change.tiers), reps=_sep(lang).join(shown), more=t("more", n=more) if more else ""))
+    else:
+        out.append(t("tiers_none"))
+    if len(change.verdicts):
+        word = lambda v: i18n.t("verdict." + v, lang) if i18n.has("verdict." + v, lang) else v  # noqa: E731
+        out.append(t("verdicts", n=len(change.verdicts), kpis=_sep(lang).join(
+            _moved(kpi_name(k, lang), word(a), word(b), lang)
+            for k, (a, b) in change.verdicts[["verdict_before", "verdict_now"]].iterrows())))
+    else:
+        out.append(t("verdicts_none"))
+    out.append(t(f"weights_{change.weights_status}", previous=change.previous))
+    return out
+
+
+def _moved(name: str, before: str, now: str, lang: str) -> str:
+    return f"{name}({before}→{now})" if lang == "zh" else f"{name} ({before} → {now})"

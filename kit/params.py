@@ -64,7 +64,7 @@ _WEIGHTS_TOLERANCE = 0.01
 #: every parameter a file or the command line may set
 KNOWN_KEYS: tuple[str, ...] = (
     "quarter", "source", "lang", "pseudonymize", "pseudonym_salt", "min_n", "max_quarantine_share",
-    "fiscal_start_month", "column_map", "instrument", "kpi", "weights", "analysis",
+    "fiscal_start_month", "column_map", "instrument", "kpi", "weights", "analysis", "teams", "team",
 )
 #: parameters never written into a report, a manifest or an executed notebook
 SECRET_KEYS: tuple[str, ...] = ("pseudonym_salt",)
@@ -83,8 +83,10 @@ _BUILTIN: dict[str, Any] = {
     "kpi": {},
     "weights": None,
     "analysis": {},
+    "teams": [],
+    "team": None,
 }
-_REPLACED_WHOLE = {"weights"}
+_REPLACED_WHOLE = {"weights", "teams"}
 
 
 class ParamsError(KitError, ValueError, exit_code=EXIT_USAGE):
@@ -382,6 +384,13 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
                         f"got {show(out['source'])}.")
     if out["lang"] not in LANGS:
         problems.append(f"{w('lang')}lang must be one of {', '.join(LANGS)}; got {show(out['lang'])}.")
+    if out["teams"] is None:
+        out["teams"] = []
+    if not isinstance(out["teams"], list) or not all(isinstance(t, str) and t.strip() for t in out["teams"]):
+        problems.append(f"{w('teams')}teams must be a list of team names (the team column of the reps table), "
+                        f"e.g. [华东1组, 华北1组]; got {show(out['teams'])}.")
+    if out["team"] is not None and (not isinstance(out["team"], str) or not out["team"].strip()):
+        problems.append(f"{w('team')}team must be one team's name (text) or empty; got {show(out['team'])}.")
     for key in ("pseudonymize",):
         if not isinstance(out[key], bool):
             problems.append(f"{w(key)}{key} must be true or false; got {show(out[key])}.")

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import kit
-from tests.test_browser import LOCAL_SCHEMES, open_page
+from tests.test_browser import LOCAL_SCHEMES, WIDTHS, artifacts_dir, assert_no_horizontal_overflow, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -73,6 +73,29 @@ def test_every_notebook_runs_in_both_languages(run):
     assert draft["quarter"] == "2026Q4"
     assert abs(sum(draft["weights"].values()) - 100) < 1e-9
     kit.params.validate(draft)
+    # the workbook: the headline first, then every results table
+    from openpyxl import load_workbook
+
+    wb = load_workbook(folder / f"{QUARTER}.xlsx", read_only=True)
+    assert {"card_reps", "kpi_validity", "summary_weights"} <= set(wb.sheetnames)
+    overview = "\n".join(str(v) for row in wb.worksheets[0].iter_rows(values_only=True) for v in row if v)
+    assert "2026Q4" in overview              # the headline's weights sentence names next quarter
+    wb.close()
+    # the PDFs, with the title as text
+    import shutil
+    import subprocess
+
+    from tests.ci import require
+
+    require(shutil.which("pdftotext") is not None, "no pdftotext (apt-get install poppler-utils; make test does)")
+    assert sorted(manifest["pdfs"]) == NOTEBOOKS
+    pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "pdf" / "90_management_summary.pdf"), "-"],
+                         capture_output=True, check=True).stdout.decode()
+    assert {"zh": "管理层摘要", "en": "Management summary"}[lang] in pdf
+    # the landing page opens with the summary's headline, before the list of reports
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    headline = {"zh": "本季度要点", "en": "This quarter&#x27;s headline"}[lang]   # as the page writes it
+    assert index.index(headline) < index.index('href="management/00_data_quality.html"')
 
 
 def test_reports_say_their_findings_in_the_report_language(run):
@@ -86,6 +109,8 @@ def test_reports_say_their_findings_in_the_report_language(run):
         assert "优先改进:响应速度" in text["10_satisfaction_drivers"]
         assert "个性化方案数量" in text["20_kpi_validity"] and "混杂" in text["20_kpi_validity"]
         assert "下季度 KPI 权重建议" in text["90_management_summary"]
+        # no earlier run in this folder: the comparison with last quarter says it starts now
+        assert "与上季度相比" in text["90_management_summary"] and "未找到上一季度" in text["90_management_summary"]
     else:
         assert "The strongest driver is responsiveness" in text["10_satisfaction_drivers"]
         assert "Fix first: responsiveness" in text["10_satisfaction_drivers"]
@@ -121,18 +146,27 @@ def test_reports_say_what_customers_say_and_leak_no_comment_datum(run):
         assert "有限公司" not in text and not re.search(r"[a-z]+\d*(?:@|\[at\]| at )example", text), path.name
 
 
-def test_management_reports_open_offline_in_chromium(run, browser, tmp_path_factory):
+def test_management_reports_open_offline_in_chromium(run, browser):
+    # every management page and the landing page, in this language, on a desktop (1280 px) and
+    # a phone (390 px): no request to another host, no console error, nothing overflowing
+    # sideways; the screenshots are kept in outputs/test-artifacts/screenshots/<lang>/
     lang, out, result = run
-    shots = tmp_path_factory.mktemp(f"shots-{lang}")
+    shots = artifacts_dir("screenshots", lang)
+    appendix = {"zh": "附录:本季度采用的参数", "en": "Appendix: the parameters in force"}[lang]
     for page in sorted((out / QUARTER / "management").glob("*.html")) + [out / QUARTER / "index.html"]:
-        got = open_page(browser, page, shots / f"{page.stem}.png")
-        external = [u for u in got["requests"] + got["blocked"] if not u.startswith(LOCAL_SCHEMES)]
-        assert external == [], (page.name, external)
-        assert got["errors"] == [], (page.name, got["errors"])
-        assert got["lang"] == lang
-        if "management" in page.parts:
-            assert got["images"] and all(ok for ok, _ in got["images"]), page.name
-        assert (shots / f"{page.stem}.png").stat().st_size > 10_000
+        for width in WIDTHS:
+            shot = shots / f"{page.stem}-{width}.png"
+            got = open_page(browser, page, shot, width=width)
+            external = [u for u in got["requests"] + got["blocked"] if not u.startswith(LOCAL_SCHEMES)]
+            assert external == [], (page.name, external)
+            assert got["errors"] == [], (page.name, got["errors"])
+            assert got["lang"] == lang
+            assert_no_horizontal_overflow(got, f"{lang} {page.name} at {width} px")
+            if "management" in page.parts:
+                assert got["images"] and all(ok for ok, _ in got["images"]), page.name
+                # findings first: the parameters are the last thing, collapsed
+                assert got["text"].rstrip().endswith(appendix), (page.name, got["text"][-200:])
+            assert shot.stat().st_size > 10_000
 
 
 def test_unchanged_quarter_is_not_run_again(run):

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kit.errors import EXIT_USAGE, KitError
+from kit.kpis.holidays import CALENDARS, holiday_calendar
 from kit.periods import Quarter, label_of_index, quarter_index_expr
 from kit.schema import CUSTOMER_RAISED_KINDS
 
@@ -254,7 +255,11 @@ class BusinessHours:
     """Working time for hour KPIs: weekdays, daily hours, holidays and make-up working days.
 
     ``holidays`` are dates off even on a weekday (e.g. 2026-10-01 to 2026-10-07);
-    ``workdays`` are make-up working days even on a weekend (调休, e.g. 2026-09-27).
+    ``workdays`` are make-up working days even on a weekend (调休, e.g. 2026-09-20).
+    ``calendar`` names a public-holiday calendar (``"CN"``: mainland China, from the
+    ``chinesecalendar`` package, see :mod:`kit.kpis.holidays`) whose holidays and make-up
+    days apply too; the explicit lists override it (a date listed in ``workdays`` is worked
+    even on the calendar's holiday, and one in ``holidays`` is off even on its make-up day).
     """
 
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
@@ -262,10 +267,11 @@ class BusinessHours:
     end: float = 18.0
     holidays: tuple[_dt.date, ...] = ()
     workdays: tuple[_dt.date, ...] = ()
+    calendar_name: str | None = None
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> BusinessHours:
-        allowed = {"weekdays", "start", "end", "holidays", "workdays"}
+        allowed = {"weekdays", "start", "end", "holidays", "workdays", "calendar"}
         bad = set(spec) - allowed
         if bad:
             raise KPIError(f"business_hours: unknown key(s) {sorted(bad)}; allowed: {sorted(allowed)}.")
@@ -278,14 +284,35 @@ class BusinessHours:
         start, end = _hour(spec.get("start", "09:00"), "start"), _hour(spec.get("end", "18:00"), "end")
         if end <= start:
             raise KPIError(f"business_hours: end ({spec.get('end')}) must be after start ({spec.get('start')}).")
-        return cls(weekdays, start, end, _dates(spec.get("holidays"), "holidays"), _dates(spec.get("workdays"),
-                                                                                          "workdays"))
+        name = spec.get("calendar")
+        if name not in (None, False, ""):
+            if str(name).strip().upper() not in CALENDARS:
+                raise KPIError(f"business_hours.calendar must be one of {', '.join(CALENDARS)} "
+                               f"(public holidays and make-up working days); got {name!r}.")
+            name = str(name).strip().upper()
+        else:
+            name = None
+        return cls(weekdays, start, end, _dates(spec.get("holidays"), "holidays"),
+                   _dates(spec.get("workdays"), "workdays"), name)
+
+    def days_off_and_on(self, first: _dt.date, last: _dt.date) -> tuple[set[_dt.date], set[_dt.date]]:
+        """Holidays and make-up working days in force from ``first`` to ``last``.
+
+        The named calendar's dates, overridden by the explicit lists.
+        """
+        off, on = set(self.holidays), set(self.workdays)
+        if self.calendar_name:
+            cal = holiday_calendar(self.calendar_name, first.year, last.year, warn=False)
+            off |= set(cal.holidays) - set(self.workdays)
+            on |= set(cal.workdays) - set(self.holidays)
+        return off, on
 
     def calendar(self, first: _dt.date, last: _dt.date) -> pd.DataFrame:
         """One row per day: ``day, is_work, start_h, end_h, cum_before`` (working hours before the day)."""
         days = pd.date_range(first, last, freq="D")
-        hol = pd.DatetimeIndex(pd.to_datetime(list(self.holidays))) if self.holidays else pd.DatetimeIndex([])
-        extra = pd.DatetimeIndex(pd.to_datetime(list(self.workdays))) if self.workdays else pd.DatetimeIndex([])
+        off, on = self.days_off_and_on(pd.Timestamp(first).date(), pd.Timestamp(last).date())
+        hol = pd.DatetimeIndex(pd.to_datetime(sorted(off))) if off else pd.DatetimeIndex([])
+        extra = pd.DatetimeIndex(pd.to_datetime(sorted(on))) if on else pd.DatetimeIndex([])
         work = (days.day_of_week.isin(self.weekdays) & ~days.isin(hol)) | days.isin(extra)
         length = np.where(work, self.end - self.start, 0.0)
         cum = np.concatenate([[0.0], np.cumsum(length)[:-1]])
@@ -405,6 +432,9 @@ class Tables:
     def _calendar(self) -> ir.Table:
         import ibis
 
+        bh = self.settings.business_hours
+        if bh.calendar_name:  # warns once for the quarters asked that the calendar does not know
+            holiday_calendar(bh.calendar_name, self.start.year, (self.end - pd.Timedelta(days=1)).year)
         inter = self.data.tables["interactions"]
         stamps = pd.concat([inter[c].dropna() for c in ("opened_at", "first_response_at", "resolved_at")])
         first = min(stamps.min(), self.start).date() if len(stamps) else self.start.date()

@@ -100,13 +100,16 @@ _WHERE = {
     "run": "engine",
     "find_notebooks": "engine",
     "render_html": "render",
+    "save_quarter_state": "history",
+    "previous_quarter_state": "history",
     "scan_outputs": "privacy",
     "kernel_manager_class": "kernel",
     "KERNEL_NAME": "kernel",
     "RESULTS_DIR": "layout",
     "NEXT_PARAMS_FILE": "layout",
 }
-_MODULES = ("cache", "context", "engine", "execute", "kernel", "layout", "privacy", "publish", "render", "saved",
+_MODULES = ("cache", "context", "history",
+            "engine", "execute", "kernel", "layout", "privacy", "publish", "render", "saved",
             "snapshot", "tables")
 
 __all__ = sorted(_WHERE)

@@ -193,7 +193,7 @@ _STOP = threading.Event()
 
 
 def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
-                 rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1) -> QuarterResult:
+                 rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
     q = job.quarter
     final = out / q
     t_start = time.perf_counter()
@@ -251,12 +251,19 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
             next_info = {"quarter": nxt, "file": target.name}
         except P.ParamsError as exc:
             problems.append(f"the recommended parameter file {RESULTS_DIR}/{NEXT_PARAMS_FILE} is not valid: {exc}")
+    # the workbook, the PDFs and the summary's headline (scanned below like every output)
+    from kit.report.extras import other_team_names, write_extras
+
+    extras = write_extras(tmp, q, lang, result.notebooks, pdf=pdf, say=log.info)
+    problems += extras.problems
     # personal data in any output (imported here: an unchanged re-run decides without loading pandas)
     from kit.report.privacy import SuppressionAudit, audit_suppression, scan_outputs
 
     shutil.rmtree(tmp / SAVED_DIR, ignore_errors=True)  # internal to the run: raw rep ids
     pseudo = bool(job.params.get("pseudonymize"))
-    findings = scan_outputs(tmp, names=rep_names[0] if pseudo else (), ids=rep_names[1] if pseudo else ())
+    names = [*(rep_names[0] if pseudo else ()),
+             *other_team_names(job.snapshot, job.params.get("team"))]   # a team's pages: no other team
+    findings = scan_outputs(tmp, names=names, ids=rep_names[1] if pseudo else ())
     if findings:
         more = f"; ... {len(findings) - 8} more" if len(findings) > 8 else ""
         shown = "; ".join(str(f) for f in findings[:8]) + more
@@ -297,6 +304,9 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
         "notebooks": [{**dataclasses.asdict(nb), "duration_s": round(nb.duration_s, 3)} for nb in result.notebooks],
         "results": sorted(p.name for p in (tmp / RESULTS_DIR).iterdir()),
         "next_quarter_parameters": next_info,
+        "workbook": extras.workbook,
+        "pdfs": extras.pdfs,
+        "summary_page": extras.summary_page,
         "privacy": {"scanned": True, "pseudonymized": bool(job.params.get("pseudonymize")),
                     "findings": [dataclasses.asdict(f) for f in findings]},
         "packages": package_versions(),
@@ -305,7 +315,7 @@ def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
         "warnings": warnings_,
     }
     atomic_write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
-    atomic_write_text(tmp / "index.html", quarter_index(manifest, lang))
+    atomic_write_text(tmp / "index.html", quarter_index(manifest, lang, headline=extras.headline))
     result.problems = problems
     result.duration_s = time.perf_counter() - t_start
     try:
@@ -353,13 +363,14 @@ def run(
     echo: Callable[[str], None] | None = None,
     allow_unsalted: bool = False,
     wait: float = 0.0,
+    pdf: bool | None = None,
 ) -> RunResult:
     """Execute the report notebooks for one or more quarters and write ``out/<quarter>/``.
 
     Parameters
     ----------
     quarters : str or list
-        ``"2026Q3"``, a range ``"2025Q4:2026Q3"``, a list, ``"latest"`` or ``"all"``.
+        ``"2026Q3"``, a range ``"2025Q4:2026Q3"``, a list, ``"latest"``, ``"last-complete"`` or ``"all"``.
     source : str, optional
         Data source (default: the ``source`` parameter).
     params_file : path, optional
@@ -396,6 +407,9 @@ def run(
     wait : float
         Seconds to wait when another run is writing to ``out`` (default 0: stop at once with
         a :class:`~kit.report.lock.LockError` naming that run's process).
+    pdf : bool, optional
+        PDFs of the management pages (``pdf/``): None prints them when Chromium is installed,
+        True requires them, False skips them. The workbook ``<quarter>.xlsx`` is always written.
 
     Returns
     -------
@@ -418,13 +432,14 @@ def run(
         return _run(quarters, source=source, params_file=params_file, overrides=overrides, out=out, lang=lang,
                     force=force, notebooks=notebooks, notebook_dir=notebook_dir, jobs=jobs,
                     notebook_jobs=notebook_jobs, pseudonymize=pseudonymize, timeout=timeout,
-                    params_dir=params_dir, allow_unsalted=allow_unsalted)
+                    params_dir=params_dir, allow_unsalted=allow_unsalted, pdf=pdf)
 
 
 def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, overrides: Mapping[str, Any] | None,
          out: str | Path, lang: str | None, force: bool, notebooks: Iterable[str] | None,
          notebook_dir: str | Path | None, jobs: int, notebook_jobs: int | None, pseudonymize: bool | None,
-         timeout: float | None, params_dir: str | Path | None, allow_unsalted: bool = False) -> RunResult:
+         timeout: float | None, params_dir: str | Path | None, allow_unsalted: bool = False,
+         pdf: bool | None = None) -> RunResult:
     t0 = time.perf_counter()
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ReportError(f"jobs must be a whole number >= 1; got {jobs!r}.")
@@ -459,7 +474,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
                 write_overview(out, str(combine(None).values.get("lang") or i18n.DEFAULT_LANG))
             return RunResult(results, str(out), duration_s=time.perf_counter() - t0)
 
-    from kit.periods import PeriodError, parse_quarters
+    from kit.periods import PeriodError, choose_named, parse_quarters
 
     base = P.resolve(None, params_file=params_file, overrides=cli, directory=params_dir)
     loaded: dict[tuple, tuple[Path, dict]] = {}
@@ -492,7 +507,8 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
         elif isinstance(quarters, str) and quarters.strip().lower() == "all":
             chosen = list(available)
         else:
-            chosen = [str(q) for q in parse_quarters(quarters, fsm)]
+            chosen = choose_named(quarters, available, fiscal_start_month=fsm) or [
+                str(q) for q in parse_quarters(quarters, fsm)]
     except PeriodError as exc:
         raise ReportError(str(exc)) from None
     missing = [q for q in chosen if q not in available]
@@ -541,7 +557,7 @@ def _run(quarters: Any, *, source: str | None, params_file: str | Path | None, o
     results: list[QuarterResult] = []
     handlers = _install_stop_handlers()
     try:
-        results = _run_all(lambda j: _safe_quarter(j, out, force, timeout, rep_names, notebook_jobs),
+        results = _run_all(lambda j: _safe_quarter(j, out, force, timeout, rep_names, notebook_jobs, pdf),
                            jobs_list, jobs, "kit-quarter")
     except KeyboardInterrupt:
         _STOP.set()
@@ -573,10 +589,10 @@ def _run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, name:
 
 
 def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None,
-                  rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1) -> QuarterResult:
+                  rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
     try:
         return _run_quarter(job, out, force=force, timeout=timeout, rep_names=rep_names,
-                            notebook_jobs=notebook_jobs)
+                            notebook_jobs=notebook_jobs, pdf=pdf)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # an engine failure for this quarter: the other quarters go on

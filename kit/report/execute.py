@@ -17,6 +17,7 @@ from kit import i18n
 from kit import params as P
 from kit.report.kernel import KERNEL_NAME, kernel_manager_class
 from kit.report.layout import CORE_INPUTS, PARAMS_FILE, RESULTS_DIR, SAVED_DIR
+from kit.report.progress import engine_kwargs
 from kit.report.render import has_kit_role, parameters_html, render_html
 from kit.report.snapshot import resolve_source
 
@@ -163,6 +164,7 @@ def execute_notebook(job: Job, nb_path: Path, tmp: Path, timeout: float | None) 
                 str(nb_path), str(out_nb), parameters=inject, kernel_name=KERNEL_NAME, language="python",
                 progress_bar=False, log_output=False, request_save_on_cell_execute=True,
                 execution_timeout=timeout, kernel_manager_class=km_class,
+                **engine_kwargs(job.quarter, name),   # cells done, to the terminal's progress bars
             )
         res.status = "ok"
     except Exception as exc:  # the notebook failed: keep its executed copy with the error

@@ -448,10 +448,42 @@ def audit_suppression(folder: str | Path, min_n: int) -> SuppressionAudit:
     return audit
 
 
-_TEXT_SUFFIXES = {".html", ".htm", ".csv", ".ipynb", ".json", ".yaml", ".yml", ".txt", ".md", ".log", ".tsv"}
+_TEXT_SUFFIXES = {".html", ".htm", ".csv", ".ipynb", ".json", ".yaml", ".yml", ".txt", ".md", ".log", ".tsv",
+                  ".xlsx", ".pdf"}
+
+
+def _xlsx_text(path: Path) -> str:
+    """Every cell of every sheet, one row per line (values as stored, formulas as their text)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        return "\n".join("\t".join("" if v is None else str(v) for v in row)
+                         for ws in wb.worksheets for row in ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
+
+
+def _pdf_text(path: Path) -> str:
+    """The PDF's text layer (poppler's pdftotext); a PDF that cannot be read is a finding itself."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise RuntimeError(f"{path.name}: pdftotext (poppler-utils) is needed to check the PDF for personal data; "
+                           f"install it (make report does) or turn PDFs off (pdf: false).")
+    done = subprocess.run([exe, "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{path.name}: pdftotext could not read it: {done.stderr.decode(errors='replace')[:200]}")
+    return done.stdout.decode("utf-8", errors="replace")
 
 
 def _text_for_scan(path: Path) -> str:
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_text(path)
+    if path.suffix.lower() == ".pdf":
+        return _pdf_text(path)
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     if path.suffix == ".ipynb":
         try:
@@ -472,7 +504,8 @@ def _text_for_scan(path: Path) -> str:
 
 def scan_outputs(folder: str | Path, *, names: Iterable[str] = (), ids: Iterable[str] = (),
                  skip: Iterable[str] = ()) -> list[Finding]:
-    """Scan every text file under ``folder`` (HTML, CSV, ipynb, JSON, YAML, logs) for personal data.
+    """Scan every output under ``folder`` (HTML, CSV, ipynb, JSON, YAML, logs, the Excel
+    workbook's cells and the PDFs' text) for personal data.
 
     Looks for e-mail addresses, phone, ID-card and bank-card numbers (see
     :func:`find_personal_data`), for each of ``names`` (e.g. rep or customer names from the

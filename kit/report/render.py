@@ -15,6 +15,7 @@ from kit import i18n
 from kit import params as P
 from kit.credentials import mask_secrets
 from kit.report.layout import MANAGEMENT_REMOVE_TAGS, MANIFEST, PARAMS_FILE, QUARTER_DIR
+from kit.report.mobile import TABLE_CSS as MOBILE_TABLE_CSS
 from kit.report.publish import atomic_write_text
 
 
@@ -36,7 +37,9 @@ def _format_value(key: str, value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return i18n.fmt(value, "", lang)
     if key == "source":
-        return safe_source(value)
+        return short_source(value)
+    if key in ("column_map", "instrument") and isinstance(value, str):
+        return Path(value).name
     if key == "max_quarantine_share":
         return i18n.percent(value, lang, 1)
     if key == "weights" and isinstance(value, Mapping):
@@ -49,9 +52,56 @@ def _format_value(key: str, value: Any, lang: str) -> str:
         parts = [f"{names.get(k, k)} ({k}) {i18n.number(v, lang, 0 if float(v).is_integer() else 1)}"
                  for k, v in sorted(value.items(), key=lambda kv: -kv[1]) if v]
         return "; ".join(parts) + f" — {i18n.t('report.weights_sum', lang, total=sum(value.values()))}"
+    if key == "kpi" and isinstance(value, Mapping):
+        return _kpi_settings_words(value, lang)
     if isinstance(value, Mapping):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _words(value, lang)
     return str(value)
+
+
+def _words(value: Any, lang: str) -> str:
+    """A nested setting in words (``a: 1; b: x, y``), never as JSON."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_words(v, lang)}" for k, v in value.items()) or i18n.t("value.none", lang)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v, lang) for v in value)
+    if isinstance(value, bool):
+        return i18n.fmt(value, "", lang)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _kpi_settings_words(value: Mapping[str, Any], lang: str) -> str:
+    """The KPI settings as a manager reads them: SLAs, the callback threshold, working time."""
+    t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    parts = []
+    sla = value.get("sla_hours") or {}
+    if sla:
+        kinds = ", ".join(f"{t('param_words.kind_' + k) if i18n.has('param_words.kind_' + k, lang) else k} "
+                          f"{_words(v, lang)} h"
+                          for k, v in sla.items())
+        parts.append(t("param_words.sla", kinds=kinds))
+    if value.get("callback_hours") is not None:
+        parts.append(t("param_words.callback", h=_words(value["callback_hours"], lang)))
+    bh = value.get("business_hours")
+    if not bh:
+        parts.append(t("param_words.calendar_hours"))
+    else:
+        spec = bh if isinstance(bh, Mapping) else {}
+        days = ", ".join(str(d) for d in spec.get("weekdays", ["mon", "tue", "wed", "thu", "fri"]))
+        text = t("param_words.business_hours", days=days, start=spec.get("start", "09:00"),
+                 end=spec.get("end", "18:00"))
+        if spec.get("calendar"):
+            text += t("param_words.calendar", name=str(spec["calendar"]).upper())
+        for k in ("holidays", "workdays"):
+            if spec.get(k):
+                text += t(f"param_words.{k}", dates=", ".join(str(d) for d in spec[k]))
+        parts.append(text)
+    other = {k: v for k, v in value.items() if k not in ("sla_hours", "callback_hours", "business_hours")}
+    if other:
+        parts.append(_words(other, lang))
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def parameter_rows(params: Mapping[str, Any], lang: str, quarter: str | None) -> list[tuple[str, str, str]]:
@@ -99,15 +149,20 @@ body, .jp-Notebook {
 main { max-width: 1100px; margin: 0 auto; }
 .kit-report-header { font-size: 0.85em; color: #57606a; margin: 0.5em 0 1em 0; }
 table.kit-table td, table.kit-table th { padding: 3px 8px; }
+details.kit-appendix { margin-top: 2em; } details.kit-appendix summary { cursor: pointer; color: #57606a; }
 </style>
 {% endblock extra_css %}
 """
+
+_HTML_TEMPLATE = _HTML_TEMPLATE.replace("</style>", MOBILE_TABLE_CSS + "</style>")
 
 _JS_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json",
             "application/vnd.jupyter.widget-state+json", "text/javascript")
 _NOISE_REPR = re.compile(r"^(<[^<>]*>|\[<[^\n]*>(, <[^\n]*>)*\]|Text\(.*\)|\(.*, .*\))$", re.S)
 
 _exporters = threading.local()
+# outputs a management page shows in its collapsed appendix rather than above the findings
+_APPENDIX_ROLES = ("parameters", "data_covered")
 
 
 def _exporter(management: bool, lang: str):
@@ -145,12 +200,13 @@ def has_kit_role(nb, role: str) -> bool:
     return False
 
 
-def _prepare(nb, *, management: bool, params_block: str | None):
+def _prepare(nb, *, management: bool, params_block: str | None, lang: str = i18n.DEFAULT_LANG):
     import nbformat
 
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # a deep copy
     nb.metadata.pop("widgets", None)
     cells = []
+    appendix: list[str] = []   # management pages: the parameters and data covered, moved to the end
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []) or [])
         if management and tags & MANAGEMENT_REMOVE_TAGS:
@@ -164,6 +220,11 @@ def _prepare(nb, *, management: bool, params_block: str | None):
                 if out.get("output_type") in ("display_data", "execute_result") and not data:
                     continue
                 if management:
+                    role = ((out.get("metadata") or {}).get("kit") or {}).get("role")
+                    if role in _APPENDIX_ROLES and "text/html" in data:
+                        html_text = data["text/html"]
+                        appendix.append("".join(html_text) if isinstance(html_text, list) else str(html_text))
+                        continue
                     if out.get("output_type") == "stream" and out.get("name") == "stderr":
                         continue
                     if out.get("output_type") == "error":
@@ -176,10 +237,19 @@ def _prepare(nb, *, management: bool, params_block: str | None):
             if management and not outs:
                 continue
         cells.append(cell)
-    if params_block:
+    if params_block and management:
+        appendix.insert(0, params_block)
+    elif params_block:
         block = nbformat.v4.new_markdown_cell(params_block)
         at = 1 if cells and cells[0].cell_type == "markdown" else 0
         cells.insert(at, block)
+    if appendix:
+        # findings first: what the report was computed with comes last, collapsed
+        summary = html.escape(i18n.t("landing.parameters_appendix", lang))
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": (
+            f'<details class="kit-appendix"><summary>{summary}</summary>{"".join(appendix)}</details>')})]
+        cells.append(cell)
     nb.cells = cells
     return nb
 
@@ -213,7 +283,7 @@ def render_html(nb: Any, path: str | Path, *, management: bool, lang: str = "zh"
     if not hasattr(nb, "cells"):
         nb = nbformat.read(str(nb), as_version=4)
     path = Path(path)
-    prepared = _prepare(nb, management=management, params_block=params_block)
+    prepared = _prepare(nb, management=management, params_block=params_block, lang=lang)
     ex = _exporter(management, lang)
     body, _ = ex.from_notebook_node(prepared, resources={"metadata": {"name": title or path.stem}})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -230,7 +300,13 @@ table { border-collapse: collapse; margin: 0.5em 0 1em 0; }
 th, td { border: 1px solid #d0d7de; padding: 5px 10px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } .muted { color: #57606a; font-size: 0.9em; }
 .ok { color: #1a7f37; } .failed { color: #cf222e; font-weight: bold; } .skipped { color: #57606a; }
-code { font-size: 0.9em; }
+code { font-size: 0.9em; overflow-wrap: anywhere; }
+img.kit-figure { max-width: 100%; height: auto; }
+.kit-scroll { overflow-x: auto; max-width: 100%; }
+.kit-headline p { font-size: 1.05em; } .kit-headline h3 { margin: 1em 0 0.2em 0; }
+details.kit-appendix { margin-top: 2em; } details.kit-appendix summary { cursor: pointer; color: #57606a; }
+td, th { overflow-wrap: anywhere; }
+@media (max-width: 600px) { body { margin: 1em auto; } th, td { padding: 4px 6px; } }
 """
 
 
@@ -241,16 +317,23 @@ def _page(title: str, body: str, lang: str) -> str:
             f'<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
 
 
-def quarter_index(manifest: dict, lang: str) -> str:
+def quarter_index(manifest: dict, lang: str, headline: Any = None) -> str:
+    """The quarter's landing page: the summary's headline, the reports (HTML, PDF), the workbook,
+    then the files, the parameters (collapsed) and the data covered."""
+    from kit.report.landing import headline_html
+
     q = manifest["quarter"]
 
     def t(key: str, **kw: Any) -> str:
         return html.escape(i18n.t(key, lang, **kw))
 
     rows = []
+    pdfs = manifest.get("pdfs") or {}
     for nb in manifest["notebooks"]:
         status = nb["status"]
         links_m = f'<a href="{nb["management_html"]}">{t("index.open")}</a>' if nb.get("management_html") else "—"
+        if pdfs.get(nb["name"]):
+            links_m += f' · <a href="{html.escape(pdfs[nb["name"]])}">PDF</a>'
         links_a = f'<a href="{nb["analyst_html"]}">{t("index.open")}</a>' if nb.get("analyst_html") else "—"
         links_n = f'<a href="{nb["executed"]}">.ipynb</a>' if nb.get("executed") else "—"
         rows.append(f'<tr><td><b>{html.escape(nb["title"])}</b><br>'
@@ -263,6 +346,9 @@ def quarter_index(manifest: dict, lang: str) -> str:
     results = "".join(f'<li><a href="results/{html.escape(r)}">{html.escape(r)}</a></li>' for r in manifest["results"])
     extra = [f'<li><a href="{PARAMS_FILE}">{t("index.parameters_file")}</a></li>',
              f'<li><a href="{MANIFEST}">{t("index.manifest")}</a></li>']
+    if manifest.get("workbook"):
+        extra.insert(0, f'<li><a href="{html.escape(manifest["workbook"])}"><b>{t("landing.workbook")}</b></a> '
+                        f'<span class="muted">{html.escape(manifest["workbook"])}</span></li>')
     if manifest.get("next_quarter_parameters"):
         nxt = manifest["next_quarter_parameters"]
         extra.insert(0, f'<li><a href="{nxt["file"]}"><b>{t("index.next_params", quarter=nxt["quarter"])}</b></a></li>')
@@ -276,19 +362,23 @@ def quarter_index(manifest: dict, lang: str) -> str:
                  f"<th>{t('report.rows_set_aside')}</th></tr>")
     warned = "".join(f"<li class='failed'>{html.escape(w)}</li>" for w in manifest.get("warnings") or [])
     warned = f"<h2>{t('index.warnings')}</h2><ul>{warned}</ul>" if warned else ""
+    top = headline_html(headline, lang, manifest.get("summary_page")) if headline is not None else ""
     body = (
         f"<h1>{t('index.title', quarter=q)}</h1>"
         f"<p class='muted'>{t('report.generated_at')}: {html.escape(manifest['finished_at'])} · "
         f"{t('report.kit_version')}: {html.escape(manifest['kit_version'])} · "
         f"{t('index.total_duration', s=manifest['duration_s'])}</p>"
+        + top
         + warned
-        + f"<h2>{t('index.heading_reports')}</h2><table><tr>{head}</tr>{''.join(rows)}</table>"
+        + f"<h2>{t('index.heading_reports')}</h2>"
+        f"<div class='kit-scroll'><table><tr>{head}</tr>{''.join(rows)}</table></div>"
         f"<ul>{''.join(extra)}</ul>"
         + (f"<h2>{t('index.results')}</h2><ul>{results}</ul>" if results else "")
-        + parameters_html(manifest["parameters"], lang, q).replace("<h3>", "<h2>").replace("</h3>", "</h2>")
         + f"<h2>{t('report.data_covered')}</h2>"
         f"<p>{t('report.source')}: <code>{html.escape(short_source(data['source']))}</code></p>"
         f"<table>{data_head}{data_rows}</table>"
+        + f"<details class='kit-appendix'><summary>{t('landing.parameters_appendix')}</summary>"
+        + parameters_html(manifest["parameters"], lang, q) + "</details>"
     )
     return _page(i18n.t("index.title", lang, quarter=q), body, lang)
 

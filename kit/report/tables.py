@@ -16,7 +16,9 @@ import yaml
 
 from kit import i18n
 from kit import params as P
+from kit.cells import inert_frame
 from kit.report.layout import NEXT_PARAMS_FILE
+from kit.report.mobile import label_cells
 from kit.report.privacy import Pseudonyms, Suppressed, redact
 from kit.report.publish import atomic_write_text
 from kit.report.render import CELL_CSS, TABLE_CSS, parameter_rows, parameters_html, short_source
@@ -190,14 +192,17 @@ def save_table(
     folder = Path(results_dir) if results_dir is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / f"{name}.csv", out.to_csv(index=index), encoding="utf-8-sig")
+        # text that begins like a formula is written inert (CSV injection); numbers stay numbers
+        atomic_write_text(folder / f"{name}.csv", inert_frame(out, index=index).to_csv(index=index),
+                          encoding="utf-8-sig")
     if show and _in_ipython():
         from IPython.display import HTML
 
         na = i18n.missing(lang)
         shown = _labelled(out if len(out) <= 500 else out.head(500), lang)
-        body = shown.to_html(na_rep=na, float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
-                             index=index, border=0, classes="dataframe kit-table")
+        body = label_cells(shown.to_html(na_rep=na,
+                                         float_format=lambda v: f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}",
+                                         index=index, border=0, classes="dataframe kit-table"))
         top = f"<p><b>{html.escape(caption)}</b></p>" if caption else ""
         note = ""
         if suppressed is not None and suppressed.blanked:

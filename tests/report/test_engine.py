@@ -165,6 +165,7 @@ def test_failing_notebook_keeps_previous_report_and_other_quarters_go_on(shared,
     assert re.search(r"- raises: cell \d+ \(In \[\d+\]\): ValueError: planted failure for 2026Q2 at "
                      r"`raise ValueError\(f\"planted failure for \{report.quarter\}\"\)`", proc.stdout), proc.stdout
     for line in proc.stdout.splitlines():  # whole lines even with two quarters at once
+        line = re.sub(r"^\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d ", "", line)  # a log line's timestamp
         assert re.match(r"^(data: |kit run: |\[2026Q[23]\] |FAILED 2026Q2|  - raises|    executed copy)", line), line
     assert (out / "2026Q2" / "manifest.json").read_bytes() == before  # previous good report kept
     failed = sorted(out.glob("2026Q2.failed-*"))

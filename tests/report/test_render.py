@@ -47,4 +47,10 @@ def test_render_html_management_and_analyst(tmp_path: Path):
     assert "secret_code_marker" in at and "noisy_warning_marker" in at and "2026Q3" in at
     block = R.render_html(nb, tmp_path / "p.html", management=True, lang="zh", params_block="<p>PARAMS_BLOCK</p>")
     text = block.read_text(encoding="utf-8")
+    # findings first: on a management page the parameters come last, in a collapsed appendix
+    assert (text.index("标题") < text.index("visible_stdout_marker") < text.index('<details class="kit-appendix">')
+            < text.index("PARAMS_BLOCK"))
+    assert "附录:本季度采用的参数" in text
+    block = R.render_html(nb, tmp_path / "pa.html", management=False, lang="zh", params_block="<p>PARAMS_BLOCK</p>")
+    text = block.read_text(encoding="utf-8")
     assert text.index("标题") < text.index("PARAMS_BLOCK") < text.index("visible_stdout_marker")
