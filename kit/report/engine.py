@@ -193,7 +193,8 @@ _STOP = threading.Event()
 
 
 def _run_quarter(job: Job, out: Path, *, force: bool, timeout: float | None,
-                 rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
+                 rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1,
+                 pdf: bool | None = None) -> QuarterResult:
     q = job.quarter
     final = out / q
     t_start = time.perf_counter()
@@ -589,7 +590,8 @@ def _run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, name:
 
 
 def _safe_quarter(job: Job, out: Path, force: bool, timeout: float | None,
-                  rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1, pdf: bool | None = None) -> QuarterResult:
+                  rep_names: tuple[Sequence[str], Sequence[str]], notebook_jobs: int = 1,
+                 pdf: bool | None = None) -> QuarterResult:
     try:
         return _run_quarter(job, out, force=force, timeout=timeout, rep_names=rep_names,
                             notebook_jobs=notebook_jobs, pdf=pdf)
