@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kit import params as P
-from kit.config import project
+from kit.config import defaults, project
 from kit.report.layout import MANIFEST
 from kit.report.publish import recover
 from kit.report.render import short_source
@@ -97,8 +97,9 @@ def source_digest(source: str, params: Mapping[str, Any]) -> str | None:
         except (TypeError, ValueError):
             return repr(v)
 
-    share = params.get("max_quarantine_share", P._BUILTIN["max_quarantine_share"])
-    fsm = params.get("fiscal_start_month", P._BUILTIN["fiscal_start_month"])
+    shipped = defaults()
+    share = params.get("max_quarantine_share", shipped["max_quarantine_share"])
+    fsm = params.get("fiscal_start_month", shipped["fiscal_start_month"])
     h.update(f"{norm(share, float)}|{norm(fsm, int)}|{kit_code_hash()}".encode())
     return h.hexdigest()[:24]
 
