@@ -50,3 +50,16 @@ def test_bad_ranges_and_fiscal_months():
         Quarter.parse("2026Q1", fiscal_start_month=13)
     with pytest.raises(PeriodError):
         parse_quarters(5)
+
+
+def test_the_quarter_patterns_are_written_once():
+    from pathlib import Path
+
+    from kit.periods import QUARTER_LABEL, QUARTER_TEXT
+
+    assert QUARTER_TEXT.match(" 2026-q3 ").groups() == ("2026", "3")
+    assert QUARTER_LABEL.match("2026Q3") and not QUARTER_LABEL.match("2026q3") and not QUARTER_LABEL.match("2026Q5")
+    kit_dir = Path(__file__).resolve().parents[1] / "kit"
+    others = [str(p.relative_to(kit_dir)) for p in kit_dir.rglob("*.py") if p.name != "periods.py"
+              and any(pattern in p.read_text(encoding="utf-8") for pattern in ("([1-4])", "Q[1-4]"))]
+    assert others == []  # everything else uses kit.periods
