@@ -48,9 +48,7 @@ from kit.survey import Instrument, InstrumentError, attributed_surveys, load_ins
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
 
-__all__ = ["Dataset", "load", "read_column_map", "read_tables", "DEFAULT_MAX_QUARANTINE_SHARE"]
-
-DEFAULT_MAX_QUARANTINE_SHARE = 0.05
+__all__ = ["Dataset", "load", "read_column_map", "read_tables"]
 _FILE_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls")
 _MISSING_TOKENS = {"", "null", "none", "nan", "na", "n/a", "#n/a", "nat"}
 _TRUE = {"true", "t", "yes", "y", "1", "是", "真", "对"}
@@ -772,7 +770,7 @@ def load(
     *,
     column_map: str | Path | Mapping | None = None,
     instrument: str | Path | Instrument | None = None,
-    max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE,
+    max_quarantine_share: float | None = None,
     fiscal_start_month: int = 1,
     db_schema: str | None = None,
 ) -> Dataset:
@@ -791,7 +789,8 @@ def load(
         ``parameters/instrument.yaml``.
     max_quarantine_share : float
         Loading stops with :class:`kit.schema.DataQualityError` when a larger share of any
-        table's rows had to be set aside (default 0.05).
+        table's rows had to be set aside (default: ``max_quarantine_share`` of the kit's
+        ``parameters/default.yaml``, 0.05).
     fiscal_start_month : int
         First month of the fiscal year (1 = calendar quarters).
     db_schema : str, optional
@@ -810,6 +809,10 @@ def load(
     kit.schema.DataQualityError
         Too many rows of a table set aside.
     """
+    if max_quarantine_share is None:
+        from kit.config import defaults
+
+        max_quarantine_share = defaults()["max_quarantine_share"]
     if not (isinstance(max_quarantine_share, (int, float)) and 0 <= max_quarantine_share <= 1):
         raise ValueError(f"max_quarantine_share must be a share between 0 and 1; got {max_quarantine_share!r}.")
     raw = read_tables(source, column_map, db_schema)
