@@ -258,6 +258,8 @@ def last_complete(
     >>> str(last_complete(["2026Q2", "2026Q3", "2026Q4"], today="2026-10-05"))
     '2026Q3'
     """
+    import pandas as pd
+
     day = pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today).normalize()
     qs = sorted(Quarter.parse(q, fiscal_start_month) for q in available)
     done = [q for q in qs if q.end <= day]
