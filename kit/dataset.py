@@ -249,22 +249,3 @@ def _fingerprint(df: pd.DataFrame) -> str:
     if len(df):
         h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]
-
-
-def engine_fingerprint(con: Any, t: "ir.Table") -> str:
-    """A content hash of an engine table computed in the engine (row count and per-column digests)."""
-    cols = [c for c in t.columns if c != "_row"]
-    aggs = {"n": t.count()}
-    for i, c in enumerate(cols):
-        col = t[c]
-        try:
-            aggs[f"h{i}"] = col.hash().cast("float64").sum()
-        except Exception:  # pragma: no cover - a backend without hash()
-            aggs[f"h{i}"] = col.cast("string").length().sum()
-    try:
-        row = con.execute(t.aggregate(**aggs))
-    except Exception:
-        aggs = {"n": t.count(), **{f"h{i}": t[c].cast("string").length().sum() for i, c in enumerate(cols)}}
-        row = con.execute(t.aggregate(**aggs))
-    text = "\x1f".join(cols) + "|" + "|".join(str(v) for v in row.iloc[0].tolist())
-    return hashlib.sha256(text.encode()).hexdigest()[:16]

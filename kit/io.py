@@ -42,7 +42,7 @@ from typing import Any, Mapping
 import yaml
 
 from kit import schema as S
-from kit.dataset import Dataset, EngineTables, _fingerprint, engine_fingerprint
+from kit.dataset import Dataset, EngineTables, _fingerprint
 from kit.instrument import Instrument, InstrumentError, load_instrument
 from kit.sources import open_source, read_column_map
 from kit.validation import contract_columns, quarantine_rows, typed_tables
@@ -116,7 +116,8 @@ def load(
             inst = load_instrument(instrument if instrument is not None else opened.instrument_path)
         except InstrumentError as exc:
             raise S.SchemaError([S.Problem("instrument", None, str(exc))], source=label) from None
-    typed, problems, rows_in = typed_tables(opened, cmap, inst)
+    digests: dict[str, str] = {}
+    typed, problems, rows_in = typed_tables(opened, cmap, inst, digests)
     if problems:
         raise S.SchemaError(problems, source=label)
     kept, q = quarantine_rows(opened.con, typed, inst)
@@ -144,7 +145,7 @@ def load(
                                                  overwrite=True)
         rows_in["quotas"] = 0
     # files: a hash of their bytes (cheap); database tables: a digest computed in the database
-    fingerprints = {t: opened.file_hashes.get(t) or engine_fingerprint(opened.con, typed[t]) for t in typed}
+    fingerprints = {t: opened.file_hashes.get(t) or digests[t] for t in typed}
     if opened.column_map_path is not None or column_map is not None:
         fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True, default=str).encode()).hexdigest()[:16]
     fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(), allow_unicode=True).encode()).hexdigest()[:16]

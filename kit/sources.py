@@ -33,7 +33,7 @@ from kit import schema as S
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
 
-__all__ = ["Opened", "open_source", "read_column_map", "safe_url", "duckdb_engine", "FILE_SUFFIXES"]
+__all__ = ["Opened", "open_source", "read_column_map", "safe_url", "duckdb_engine", "materialize", "FILE_SUFFIXES"]
 
 FILE_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls")
 _DB_SUFFIXES = {".duckdb", ".db", ".ddb"}
@@ -277,24 +277,25 @@ def _backend_name(con: Any) -> str:
     return str(getattr(con, "name", "")).lower()
 
 
+def materialize(con: Any, name: str, expr: "ir.Table") -> "ir.Table":
+    """``expr`` computed once into a temporary table of the engine (on Spark: a cached temporary view)."""
+    if _backend_name(con) == "pyspark":
+        out = con.create_view(name, expr, overwrite=True)
+        con._session.catalog.cacheTable(name)
+        return out
+    return con.create_table(name, expr, temp=True, overwrite=True)
+
+
 def _numbered(con: Any, table: str, t: "ir.Table") -> "ir.Table":
-    """The table with ``_row``, fixed once: a temporary table (or, on Spark, a cached view)."""
+    """The table with ``_row`` (its 1-based row), fixed once in the engine."""
     import ibis
 
-    name = f"kit_raw_{table}"
     if _backend_name(con) == "pyspark":
         # Spark numbers rows only in an ordered window: order by the table's key
         idcol = S.ID_COLUMNS.get(table)
         keys = [c for c in ([idcol] if idcol else ["rep_id", "quarter"]) if c in t.columns] or list(t.columns)
-        numbered = t.mutate(_row=ibis.row_number().over(order_by=keys) + 1)
-        out = con.create_table(name, numbered, temp=True, overwrite=True)
-        try:
-            con._session.table(name).cache()
-        except Exception:  # pragma: no cover - an older backend
-            pass
-        return out
-    numbered = t.mutate(_row=ibis.row_number() + 1)
-    return con.create_table(name, numbered, temp=True, overwrite=True)
+        return materialize(con, f"kit_raw_{table}", t.mutate(_row=ibis.row_number().over(order_by=keys) + 1))
+    return materialize(con, f"kit_raw_{table}", t.mutate(_row=ibis.row_number() + 1))
 
 
 def _match_tables(names: list[str], cmap: dict, where: str) -> tuple[dict[str, str], list[S.Problem]]:

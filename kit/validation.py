@@ -23,6 +23,7 @@ import pandas as pd
 
 from kit import schema as S
 from kit.instrument import Instrument
+from kit.sources import materialize
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -109,6 +110,17 @@ def _renames(columns: Iterable[str], table: str, cmap: dict, expected: Iterable[
     return out
 
 
+def _strip(col: Any) -> Any:
+    """Leading and trailing white space removed (Ibis' strip() on Spark also eats 'v' and 'f')."""
+    try:
+        backend = col._find_backend(use_default=False)
+    except Exception:  # pragma: no cover - an expression without a backend
+        backend = None
+    if str(getattr(backend, "name", "")) == "pyspark":
+        return col.re_replace(r"^\s+|\s+$", "")
+    return col.strip()
+
+
 def _kind_of(dtype: Any) -> str:
     if dtype.is_string():
         return "text"
@@ -131,14 +143,14 @@ def _convert(col: Any, kind: str, fallback: Any = None) -> tuple[Any, Any]:
     false = ibis.literal(False)
     if kind == "text":
         if src == "text":
-            s = col.strip()
+            s = _strip(col)
             return ibis.ifelse(s == "", ibis.null("string"), s), false
         if src == "float":
             whole = col == col.round(0)
             return ibis.ifelse(whole, col.cast("int64").cast("string"), col.cast("string")), false
         return col.cast("string"), false
     if src == "text":
-        s = col.strip()
+        s = _strip(col)
         missing = col.isnull() | s.lower().isin(list(MISSING_TOKENS))
     else:
         missing = col.isnull()
@@ -185,7 +197,7 @@ def _values_mapped(col: Any, mapping: dict) -> Any:
     import ibis
 
     s = col.cast("string")
-    key = s.strip()
+    key = _strip(s)
     cases = [(key == str(k), str(v)) for k, v in mapping.items()]
     return ibis.cases(*cases, else_=s) if cases else s
 
@@ -194,7 +206,7 @@ def _timestamp_fallback(con: Any, raw: "ir.Table", col: str) -> "ir.Table | None
     """Text the engine cannot read as a timestamp, parsed by pandas' flexible parser (a small map)."""
     import ibis
 
-    s = raw[col].cast("string").strip()
+    s = _strip(raw[col].cast("string"))
     missing = s.isnull() | s.lower().isin(list(MISSING_TOKENS))
     failed = raw.filter(~missing & s.try_cast("timestamp('UTC')").isnull()).select(key=s).distinct()
     keys = con.execute(failed.limit(_MAX_FALLBACK_VALUES))["key"]
@@ -210,8 +222,35 @@ def _timestamp_fallback(con: Any, raw: "ir.Table", col: str) -> "ir.Table | None
                                        "_fb_ts": parsed[ok].astype("datetime64[us]").to_numpy()}))
 
 
-def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument) -> tuple[dict[str, "ir.Table"], list[S.Problem], dict[str, int]]:
+def digest_exprs(t: "ir.Table", columns: list[str]) -> dict[str, Any]:
+    """Order-free per-column digests of a table (a sum of row hashes where the engine has them)."""
+    backend = str(getattr(t._find_backend(use_default=False), "name", ""))
+    out = {}
+    for i, c in enumerate(columns):
+        col = t[c]
+        if backend in {"duckdb", "pyspark"}:
+            out[f"_h{i}"] = col.hash().cast("float64").sum()
+        else:
+            out[f"_h{i}"] = col.cast("string").length().cast("float64").sum() + col.count().cast("float64") * 1e-6
+    return out
+
+
+def digest_of(values: list[Any], columns: list[str]) -> str:
+    """A content fingerprint from :func:`digest_exprs`' results and the row count."""
+    import hashlib
+
+    text = "\x1f".join(columns) + "|" + "|".join(repr(v) for v in values)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument,
+                 fingerprints: dict[str, str] | None = None) -> tuple[dict[str, "ir.Table"], list[S.Problem], dict[str, int]]:
     """Rename, keep the contract's columns and type them, in the engine; collect every schema problem.
+
+    Parameters
+    ----------
+    fingerprints : dict, optional
+        Filled with a content digest of each database table (computed in the same pass).
 
     Returns
     -------
@@ -219,11 +258,13 @@ def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument) -> tuple[
         ``(typed, problems, rows_in)``: per table an Ibis table of ``_row`` and the contract's
         columns (typed), the schema problems, and the rows read per table.
     """
+    fingerprints = {} if fingerprints is None else fingerprints
     import ibis
 
     con = opened.con
     problems = list(opened.problems)
     typed: dict[str, Any] = {}
+    exprs: dict[str, Any] = {}
     rows_in: dict[str, int] = {}
     for table, raw in opened.tables.items():
         label = opened.labels.get(table)
@@ -247,43 +288,58 @@ def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument) -> tuple[
             c = tbl[present[col]]
             return _values_mapped(c, values_map[col]) if col in values_map else c
 
+        def convert(fallbacks: dict) -> tuple[Any, dict, dict, dict]:
+            base = raw
+            for col, fb in fallbacks.items():
+                base = base.left_join(fb, _strip(source(base, col).cast("string")) == fb[f"_fb_key_{col}"])
+            sources = {col: source(base, col) for col in cols if col in present}
+            values, bad = {}, {}
+            for col, kind in cols.items():
+                if col not in sources:
+                    values[col] = ibis.null(IBIS_TYPE[kind])
+                    continue
+                fb = base[f"_fb_ts_{col}"] if col in fallbacks else None
+                values[col], flag = _convert(sources[col], kind, fb)
+                if isinstance(flag, ir_column()):
+                    bad[col] = flag
+            return base, sources, values, bad
+
+        def bad_counts(base: Any, bad: dict) -> dict[str, int]:
+            digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
+            row = con.execute(base.aggregate(_n=base.count(), **digest, **{
+                f"b_{i}": flag.cast("int64").sum() for i, flag in enumerate(bad.values())})).iloc[0]
+            rows_in[table] = int(row["_n"])
+            if digest:
+                fingerprints[table] = digest_of(row[[*digest, "_n"]].tolist(), sorted(present.values()))
+            return {col: int(row[f"b_{i}"]) for i, col in enumerate(bad) if pd.notna(row[f"b_{i}"])}
+
+        base, sources, values, bad = convert({})
+        counts = bad_counts(base, bad)
         # text the engine cannot read as a timestamp: pandas' parser on the distinct failures
         fallbacks = {}
-        for col, kind in cols.items():
-            if kind == "timestamp" and col in present and _kind_of(source(raw, col).type()) == "text":
+        for col, k in counts.items():
+            if k and cols[col] == "timestamp" and _kind_of(sources[col].type()) == "text":
                 fb = _timestamp_fallback(con, raw.mutate(_src=source(raw, col)), "_src")
                 if fb is not None:
                     fallbacks[col] = fb.rename(**{f"_fb_key_{col}": "_fb_key", f"_fb_ts_{col}": "_fb_ts"})
-        base = raw
-        for col, fb in fallbacks.items():
-            base = base.left_join(fb, source(base, col).cast("string").strip() == fb[f"_fb_key_{col}"])
-        sources = {col: source(base, col) for col in cols if col in present}
-        values, bad = {}, {}
-        for col, kind in cols.items():
-            if col not in sources:
-                values[col] = ibis.null(IBIS_TYPE[kind])
+        if fallbacks:
+            base, sources, values, bad = convert(fallbacks)
+            counts = bad_counts(base, bad)
+        for col, k in counts.items():
+            if not k:
                 continue
-            fb = base[f"_fb_ts_{col}"] if col in fallbacks else None
-            values[col], flag = _convert(sources[col], kind, fb)
-            if isinstance(flag, ir_column()):
-                bad[col] = flag
-        n = con.execute(raw.count())
-        rows_in[table] = int(n)
-        if bad:
-            counts = con.execute(base.aggregate(**{f"b_{i}": flag.cast("int64").sum()
-                                                   for i, flag in enumerate(bad.values())}))
-            for i, col in enumerate(bad):
-                k = counts[f"b_{i}"].iloc[0]
-                if pd.isna(k) or int(k) == 0:
-                    continue
-                hits = con.execute(base.filter(bad[col]).select(_row=base._row, v=sources[col].cast("string"))
-                                   .order_by("_row").limit(_MAX_ROWS_LISTED))
-                examples = ", ".join(repr(str(v)) for v in hits["v"].head(3))
-                problems.append(S.Problem(table, col, f"{int(k)} value(s) are not {_EXPECT[cols[col]]}: "
-                                          f"{examples}", rows=[int(r) for r in hits["_row"]], file=label))
-        typed[table] = materialize(con, f"kit_typed_{table}", base.select(_row=base._row.cast("int64"), **values))
-        if n == 0 and table not in S.OPTIONAL_TABLES:
+            hits = con.execute(base.filter(bad[col]).select(_row=base._row, v=sources[col].cast("string"))
+                               .order_by("_row").limit(_MAX_ROWS_LISTED))
+            examples = ", ".join(repr(str(v)) for v in hits["v"].head(3))
+            problems.append(S.Problem(table, col, f"{k} value(s) are not {_EXPECT[cols[col]]}: "
+                                      f"{examples}", rows=[int(r) for r in hits["_row"]], file=label))
+        exprs[table] = base.select(_row=base._row.cast("int64"), **values)
+        if rows_in[table] == 0 and table not in S.OPTIONAL_TABLES:
             problems.append(S.Problem(table, None, "the table has no rows", file=label))
+    if problems:
+        return typed, problems, rows_in
+    for table, expr in exprs.items():
+        typed[table] = materialize(con, f"kit_typed_{table}", expr)
     return typed, problems, rows_in
 
 
@@ -421,17 +477,6 @@ def _row_checks(con: Any, table: str, t: "ir.Table", instrument: Instrument, q: 
                   later["rep_id"], later["quarter"])
 
 
-def materialize(con: Any, name: str, expr: "ir.Table") -> "ir.Table":
-    """``expr`` computed once into a temporary table of the engine (on Spark: a cached view)."""
-    out = con.create_table(name, expr, temp=True, overwrite=True)
-    if str(getattr(con, "name", "")) == "pyspark":
-        try:
-            con._session.table(name).cache()
-        except Exception:  # pragma: no cover
-            pass
-    return out
-
-
 def kept(con: Any, t: "ir.Table", table: str, rows: list[int]) -> "ir.Table":
     """The rows of a typed table that are not in ``rows`` (the quarantined ``_row`` numbers)."""
     import ibis
@@ -443,19 +488,27 @@ def kept(con: Any, t: "ir.Table", table: str, rows: list[int]) -> "ir.Table":
     return t.anti_join(out, t._row == out._q_row)
 
 
-def _references(con: Any, table: str, t: "ir.Table", column: str, target: str, kept_parent: "ir.Table",
-                all_parent: "ir.Table", key: str, q: Quarantine) -> None:
+def _references(con: Any, table: str, t: "ir.Table", checks: list[tuple[str, str, "ir.Table", "ir.Table", str]],
+                q: Quarantine) -> None:
+    """One query for all references of a table: ``(column, target, kept parent, all parent, key)``."""
+    import ibis
+
     idcol = S.ID_COLUMNS[table] or "rep_id"
-    c = t[column]
-    bad = t.filter(c.notnull() & ~c.isin(kept_parent[key]))
-    extra = {} if idcol == column else {idcol: bad[idcol]}
-    hits = con.execute(bad.select("_row", column, _known=bad[column].isin(all_parent[key]), **extra)
-                       .order_by("_row"))
-    if not len(hits):
-        return
-    reasons = [f"{column} refers to {target} '{v}', which was quarantined" if k else
-               f"{column} '{v}' is not a known {target}" for v, k in zip(hits[column], hits["_known"])]
-    q.add(table, hits["_row"], column, reasons, hits[idcol], hits[column])
+    flags = {}
+    for i, (column, _, kept_parent, all_parent, key) in enumerate(checks):
+        c = t[column]
+        flags[f"_bad{i}"] = (c.notnull() & ~c.isin(kept_parent[key])).fill_null(False)
+        flags[f"_known{i}"] = c.isin(all_parent[key]).fill_null(False)
+    cols = sorted({column for column, *_ in checks} | {idcol})
+    bad_any = ibis.or_(*[flags[f"_bad{i}"] for i in range(len(checks))])
+    hits = con.execute(t.filter(bad_any).select("_row", *cols, **flags).order_by("_row"))
+    for i, (column, target, *_rest) in enumerate(checks):
+        sel = hits[hits[f"_bad{i}"].astype(bool)]
+        if not len(sel):
+            continue
+        reasons = [f"{column} refers to {target} '{v}', which was quarantined" if k else
+                   f"{column} '{v}' is not a known {target}" for v, k in zip(sel[column], sel[f"_known{i}"])]
+        q.add(table, sel["_row"], column, reasons, sel[idcol], sel[column])
 
 
 def quarantine_rows(con: Any, typed: dict[str, "ir.Table"], instrument: Instrument) -> tuple[dict[str, "ir.Table"], Quarantine]:
@@ -475,8 +528,8 @@ def quarantine_rows(con: Any, typed: dict[str, "ir.Table"], instrument: Instrume
     keep = {name: kept(con, t, name, q.rows_of(name)) for name, t in typed.items()}
 
     def refs(table: str, checks: list[tuple[str, str, str, str]]) -> None:
-        for column, target, parent, key in checks:
-            _references(con, table, typed[table], column, target, keep[parent], typed[parent], key, q)
+        _references(con, table, typed[table], [(column, target, keep[parent], typed[parent], key)
+                                              for column, target, parent, key in checks], q)
         keep[table] = kept(con, typed[table], table, q.rows_of(table))
 
     refs("customers", [("owner_rep_id", "rep", "reps", "rep_id")])
