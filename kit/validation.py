@@ -135,16 +135,19 @@ def _kind_of(dtype: Any) -> str:
     return "other"
 
 
-def _convert(col: Any, kind: str, fallback: Any = None) -> tuple[Any, Any]:
-    """(typed value, is-bad flag) of a raw column for a contract kind, as Ibis expressions."""
+def _convert(col: Any, kind: str, fallback: Any = None, padded: bool = True) -> tuple[Any, Any]:
+    """(typed value, is-bad flag) of a raw column for a contract kind, as Ibis expressions.
+
+    ``padded=False`` says a text column has no value with white space around it (checked in
+    one pass before), which spares trimming every value in every later query.
+    """
     import ibis
 
     src = _kind_of(col.type())
     false = ibis.literal(False)
     if kind == "text":
         if src == "text":
-            s = _strip(col)
-            return ibis.ifelse(s == "", ibis.null("string"), s), false
+            return (_strip(col) if padded else col).nullif(""), false
         if src == "float":
             whole = col == col.round(0)
             return ibis.ifelse(whole, col.cast("int64").cast("string"), col.cast("string")), false
@@ -288,7 +291,7 @@ def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument,
             c = tbl[present[col]]
             return _values_mapped(c, values_map[col]) if col in values_map else c
 
-        def convert(fallbacks: dict) -> tuple[Any, dict, dict, dict]:
+        def convert(fallbacks: dict, clean: set[str] = frozenset()) -> tuple[Any, dict, dict, dict]:
             base = raw
             for col, fb in fallbacks.items():
                 base = base.left_join(fb, _strip(source(base, col).cast("string")) == fb[f"_fb_key_{col}"])
@@ -299,20 +302,28 @@ def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument,
                     values[col] = ibis.null(IBIS_TYPE[kind])
                     continue
                 fb = base[f"_fb_ts_{col}"] if col in fallbacks else None
-                values[col], flag = _convert(sources[col], kind, fb)
+                values[col], flag = _convert(sources[col], kind, fb, padded=col not in clean)
                 if isinstance(flag, ir_column()):
                     bad[col] = flag
             return base, sources, values, bad
 
+        texts = [c for c in cols if cols[c] == "text" and c in present and c not in values_map
+                 and _kind_of(raw[present[c]].type()) == "text"]
+
         def bad_counts(base: Any, bad: dict) -> dict[str, int]:
             digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
-            row = con.execute(base.aggregate(_n=base.count(), **digest, **{
+            padded = {f"w_{i}": (raw[present[c]] != _strip(raw[present[c]])).cast("int64").sum()
+                      for i, c in enumerate(texts)} if "_clean" not in state else {}
+            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **{
                 f"b_{i}": flag.cast("int64").sum() for i, flag in enumerate(bad.values())})).iloc[0]
+            if padded:
+                state["_clean"] = {c for i, c in enumerate(texts) if not (row[f"w_{i}"] or 0)}
             rows_in[table] = int(row["_n"])
             if digest:
                 fingerprints[table] = digest_of(row[[*digest, "_n"]].tolist(), sorted(present.values()))
             return {col: int(row[f"b_{i}"]) for i, col in enumerate(bad) if pd.notna(row[f"b_{i}"])}
 
+        state: dict[str, Any] = {}
         base, sources, values, bad = convert({})
         counts = bad_counts(base, bad)
         # text the engine cannot read as a timestamp: pandas' parser on the distinct failures
@@ -325,6 +336,7 @@ def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument,
         if fallbacks:
             base, sources, values, bad = convert(fallbacks)
             counts = bad_counts(base, bad)
+        base, sources, values, bad = convert(fallbacks, state.get("_clean", set()))
         for col, k in counts.items():
             if not k:
                 continue
@@ -338,8 +350,9 @@ def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument,
             problems.append(S.Problem(table, None, "the table has no rows", file=label))
     if problems:
         return typed, problems, rows_in
-    for table, expr in exprs.items():
-        typed[table] = materialize(con, f"kit_typed_{table}", expr)
+    # views, not copies: the raw tables already have their fixed row numbers, and the casts are
+    # cheap next to writing (and, past the memory limit, spilling) a copy of every table
+    typed.update(exprs)
     return typed, problems, rows_in
 
 
