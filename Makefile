@@ -23,7 +23,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,spark]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,13 +32,15 @@ install: $(STAMP)
 # apt-get; elsewhere install them yourself). `make report` needs only a font with Chinese
 # characters (fonts-noto-cjk) for the charts and HTML reports; `make test` also needs the
 # PostgreSQL server binaries (initdb, pg_ctl) for the database tests and chromium (with
-# chromium-driver) for the browser tests. Re-checked whenever this Makefile changes.
+# chromium-driver) for the browser tests, and a headless Java runtime (default-jre-headless)
+# for the local Spark session of the Spark tests. Re-checked whenever this Makefile changes.
 define install_missing
 	@missing=""; \
 	if [ "$(1)" = "test" ]; then \
 	  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	    missing="$$missing postgresql"; fi; \
 	  if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium chromium-driver"; fi; \
+	  if ! command -v java >/dev/null 2>&1; then missing="$$missing default-jre-headless"; fi; \
 	fi; \
 	if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 && \
 	   ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .); then \

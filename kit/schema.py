@@ -16,11 +16,27 @@ Two kinds of problem are told apart:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+
+# pandera registers its pyspark.pandas types whenever pyspark is installed, which imports
+# pyspark.pandas (half a second, and a FutureWarning about pandas 3) in every process that
+# loads data, Spark or not. The contract is pandas-only: while pandera sets itself up, pyspark
+# is hidden, unless the process already uses it. (pandera's other backends are unaffected.)
+_HIDE_PYSPARK = "pyspark" not in sys.modules
+if _HIDE_PYSPARK:
+    sys.modules["pyspark"] = None  # type: ignore[assignment]  # "import pyspark" raises ImportError
+try:
+    import pandera.pandas as pa
+    from pandera.typing import Series
+    from pandera.typing import get_dataframe_types, get_index_types, get_series_types
+
+    get_dataframe_types(), get_series_types(), get_index_types()  # cached without pyspark
+finally:
+    if _HIDE_PYSPARK and sys.modules.get("pyspark", 0) is None:
+        del sys.modules["pyspark"]
 
 __all__ = [
     "CHANNELS",
