@@ -195,11 +195,11 @@ class Dataset:
         (not copies).
         """
         if self._con is None:
-            import ibis
             import pyarrow as pa
 
-            con = ibis.duckdb.connect()
-            con.raw_sql("SET TimeZone = 'UTC'")
+            from kit.sources import duckdb_engine
+
+            con = duckdb_engine(memory_limit=None)
             arrow = {}
             for name, df in self.tables.items():
                 arrow[name] = pa.Table.from_pandas(df, preserve_index=False)

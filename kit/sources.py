@@ -118,7 +118,10 @@ def duckdb_engine(memory_limit: str | None = DUCKDB_MEMORY_LIMIT):
 
     con = ibis.duckdb.connect()
     con.raw_sql("SET TimeZone = 'UTC'")
-    con.raw_sql("SET enable_progress_bar = false")
+    try:  # no progress bar in logs; in Jupyter, DuckDB refuses the setting without ipywidgets
+        con.raw_sql("SET enable_progress_bar = false")
+    except Exception:
+        pass
     if memory_limit:
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     return con
