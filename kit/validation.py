@@ -110,6 +110,13 @@ def _renames(columns: Iterable[str], table: str, cmap: dict, expected: Iterable[
     return out
 
 
+def _count_true(flag: Any) -> Any:
+    """How many rows a condition holds for (PostgreSQL cannot cast a boolean to bigint)."""
+    import ibis
+
+    return ibis.ifelse(flag, 1, 0).sum()
+
+
 def _strip(col: Any) -> Any:
     """Leading and trailing white space removed (Ibis' strip() on Spark also eats 'v' and 'f')."""
     try:
@@ -171,7 +178,8 @@ def _convert(col: Any, kind: str, fallback: Any = None, padded: bool = True) -> 
         return value, (~missing) & value.isnull()
     if kind in {"int", "float"}:
         if src == "bool":
-            num = col.cast("int64").cast("float64")
+            # PostgreSQL cannot cast boolean to bigint; null stays null
+            num = ibis.ifelse(col.isnull(), ibis.null("float64"), ibis.ifelse(col, 1.0, 0.0))
             bad = false
         elif src in {"int", "float"}:
             num = col.cast("float64")
@@ -312,10 +320,10 @@ def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument,
 
         def bad_counts(base: Any, bad: dict) -> dict[str, int]:
             digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
-            padded = {f"w_{i}": (raw[present[c]] != _strip(raw[present[c]])).cast("int64").sum()
+            padded = {f"w_{i}": _count_true(raw[present[c]] != _strip(raw[present[c]]))
                       for i, c in enumerate(texts)} if "_clean" not in state else {}
             row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **{
-                f"b_{i}": flag.cast("int64").sum() for i, flag in enumerate(bad.values())})).iloc[0]
+                f"b_{i}": _count_true(flag) for i, flag in enumerate(bad.values())})).iloc[0]
             if padded:
                 state["_clean"] = {c for i, c in enumerate(texts) if not (row[f"w_{i}"] or 0)}
             rows_in[table] = int(row["_n"])
