@@ -476,7 +476,8 @@ def rate(condition, where=None):
     """Ibis: the share of rows where ``condition`` holds (among rows where ``where`` holds)."""
     import ibis
 
-    return ibis.ifelse(condition, 1.0, 0.0).mean(where=where)
+    # integers cast to double: Spark reads the literals 1.0 and 0.0 as decimals (5-place averages)
+    return ibis.ifelse(condition, 1, 0).cast("float64").mean(where=where)
 
 
 # --- computing ----------------------------------------------------------------------------------
