@@ -11,11 +11,13 @@ FONT_STAMP := $(VENV)/.fonts
 QUARTER ?= latest
 REPORT_LANG ?= zh
 
-.PHONY: help install system-deps test report lab sample bench clean
+.PHONY: help install system-deps test lint docs report lab sample bench clean
 
 help:
 	@echo "make report   set up and write the latest sample quarter's reports to outputs/"
-	@echo "make test     set up and run the test suite"
+	@echo "make test     set up, lint (ruff) and run the test suite"
+	@echo "make lint     ruff check (settings in pyproject.toml)"
+	@echo "make docs     regenerate docs/reference.md from the code"
 	@echo "make lab      open JupyterLab on the notebooks"
 	@echo "make sample   regenerate data/samples"
 	@echo "make bench    run the benchmarks (minutes; not part of the tests)"
@@ -29,17 +31,20 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # System packages, from the machine's Debian/Ubuntu packages when missing (needs root and
-# apt-get; elsewhere install them yourself). `make report` needs only a font with Chinese
-# characters (fonts-noto-cjk) for the charts and HTML reports; `make test` also needs the
-# PostgreSQL server binaries (initdb, pg_ctl) for the database tests and chromium (with
-# chromium-driver) for the browser tests, and a headless Java runtime (default-jre-headless)
-# for the local Spark session of the Spark tests. Re-checked whenever this Makefile changes.
+# apt-get; elsewhere install them yourself). `make report` needs a font with Chinese
+# characters (fonts-noto-cjk) for the charts and HTML reports, chromium for the PDFs and
+# poppler-utils (pdftotext) for the personal-data scan of the PDFs; `make test` also needs the
+# PostgreSQL server binaries (initdb, pg_ctl) for the database tests, chromium-driver, and a
+# headless Java runtime (default-jre-headless) for the local Spark session of the Spark tests.
+# Re-checked whenever this Makefile changes.
 define install_missing
 	@missing=""; \
+	if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium"; fi; \
+	if ! command -v pdftotext >/dev/null 2>&1; then missing="$$missing poppler-utils"; fi; \
 	if [ "$(1)" = "test" ]; then \
 	  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	    missing="$$missing postgresql"; fi; \
-	  if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium chromium-driver"; fi; \
+	  if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium-driver"; fi; \
 	  if ! command -v java >/dev/null 2>&1; then missing="$$missing default-jre-headless"; fi; \
 	fi; \
 	if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 && \
@@ -64,8 +69,14 @@ $(SYSTEM_STAMP): $(STAMP) Makefile
 
 system-deps: $(SYSTEM_STAMP)
 
-test: $(STAMP) $(SYSTEM_STAMP)
+test: $(STAMP) $(SYSTEM_STAMP) lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
 
 # The latest sample quarter's reports (or QUARTER=2026Q2, REPORT_LANG=en) into outputs/.
 report: $(STAMP) $(FONT_STAMP)
@@ -82,6 +93,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_large_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache outputs/*/

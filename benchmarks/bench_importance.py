@@ -1,6 +1,6 @@
 """Benchmark: Shapley importance with 1,000 bootstrap resamples on 1 million rows.
 
-DESIGN.md section 9: ``relative_importance(..., method="shapley", n_boot=1000)`` on
+docs/design.md section 9: ``relative_importance(..., method="shapley", n_boot=1000)`` on
 6 predictors and 1,000,000 responses must take at most 2x the floor of computing the
 1,000 bootstrap correlation matrices alone (same resampling, same run).
 
@@ -34,8 +34,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kit.stats import relative_importance  # noqa: E402
-from kit.stats import importance as _imp  # noqa: E402
+from kit.stats import importance as _imp  # noqa: E402  (after sys.path names the checkout)
+from kit.stats import relative_importance  # noqa: E402  (after sys.path names the checkout)
 
 TARGET = 2.0
 

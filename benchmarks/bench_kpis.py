@@ -1,4 +1,4 @@
-"""Benchmark: the kit's KPI layer against one hand-written DuckDB query (DESIGN section 9).
+"""Benchmark: the kit's KPI layer against one hand-written DuckDB query (docs/design.md section 9).
 
 Target: all KPIs for all reps and quarters on 10 million interactions and 1 million survey
 responses, within 1.5x the time of ``benchmarks/kpi_reference.sql`` and in under 4 GB of
@@ -67,7 +67,7 @@ TARGET_MEMORY_BYTES = 4 * 1024**3
 ABS_TOL = 1e-9
 REL_TOL = 1e-9
 
-# The KPI ids of DESIGN section 2, in catalogue order (the reference query's columns).
+# The KPI ids of docs/design.md section 2, in catalogue order (the reference query's columns).
 KPI_IDS = (
     "csat_mean", "csat_top2_rate", "nps", "resolution_hours_median", "sla_met_rate",
     "first_contact_resolution_rate", "reopen_rate", "needs_understood_score",
@@ -416,7 +416,7 @@ def cross_check(kit_df, ref_df) -> tuple[list[dict], dict]:
 
 def report(args, folder, counts, sql, kit, checks, summary) -> bool:
     ok = True
-    print("\n=== KPI benchmark (DESIGN section 9) ===")
+    print("\n=== KPI benchmark (docs/design.md section 9) ===")
     print(f"data: {folder}")
     print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     if kit is not None:

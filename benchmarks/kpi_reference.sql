@@ -1,10 +1,10 @@
--- Reference implementation of the 20 KPIs of DESIGN section 2, as ONE hand-written DuckDB
+-- Reference implementation of the 20 KPIs of docs/design.md section 2, as ONE hand-written DuckDB
 -- query: every rep in `reps` x every quarter that appears in the data, calendar hours.
 --
 -- It is the baseline that benchmarks/bench_kpis.py times the kit's Ibis KPI layer against
--- (DESIGN section 9), and an independent implementation that the kit's numbers are
+-- (docs/design.md section 9), and an independent implementation that the kit's numbers are
 -- cross-checked with. It needs the tables reps, customers, interactions, surveys, deals
--- and quotas with the columns of DESIGN section 4 (quotas may be empty, not missing).
+-- and quotas with the columns of docs/design.md section 4 (quotas may be empty, not missing).
 --
 -- Conventions:
 --   * Quarters are calendar quarters (fiscal year starting in January), labelled '2026Q3':

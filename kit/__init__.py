@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "schema", "io", "periods", "survey", "kpis", "stats", "analysis", "plots", "i18n",
-    "report", "sample", "cli", "params", "narrative", "pii",
+    "report", "sample", "cli", "params", "narrative", "pii", "errors", "config", "results",
     "instrument", "dataset", "sources", "validation", "moments", "spark",
 }
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from kit import schema as S
 from kit.instrument import Instrument
-from kit.periods import Quarter, parse_quarters, quarter_of
+from kit.periods import Quarter, choose_named, parse_quarters, quarter_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -177,12 +177,17 @@ class Dataset:
             raise ValueError(f"{self.source}: no dated rows, so no quarter can be chosen.")
         return qs[-1]
 
-    def quarters_for(self, spec: "str | Quarter | Iterable[str | Quarter] | None") -> list[Quarter]:
-        """Parse a quarter spec with this data set's fiscal year; ``None`` or ``"latest"``: the latest."""
+    def quarters_for(self, spec: str | Quarter | Iterable[str | Quarter] | None) -> list[Quarter]:
+        """Parse a quarter spec with this data set's fiscal year.
+
+        ``None`` or ``"latest"``: the latest quarter with data; ``"last-complete"``: the last
+        one that has ended; ``"all"``: every quarter with data.
+        """
         if spec is None or (isinstance(spec, str) and spec.strip().lower() == "latest"):
             return [self.latest_quarter()]
-        if isinstance(spec, str) and spec.strip().lower() == "all":
-            return self.quarters()
+        named = choose_named(spec, self.quarters(), fiscal_start_month=self.fiscal_start_month)
+        if named is not None:
+            return [Quarter.parse(q, self.fiscal_start_month) for q in named]
         return parse_quarters(spec, self.fiscal_start_month)
 
     # -- the query engine --

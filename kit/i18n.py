@@ -35,11 +35,14 @@ import difflib
 import math
 import string
 import warnings
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
+
+from kit.errors import EXIT_USAGE, KitError
 
 __all__ = [
     "dimension_name",
@@ -66,7 +69,7 @@ _LOCALES = Path(__file__).resolve().parent / "locales"
 _EXTRA: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
 
 
-class I18nError(KeyError, ValueError):
+class I18nError(KitError, KeyError, ValueError, exit_code=EXIT_USAGE):
     """An unknown language or an unknown label key."""
 
     def __str__(self) -> str:  # KeyError quotes its message; show it as written
@@ -95,7 +98,7 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> dict[str, str]:
     path = _LOCALES / f"{lang}.yaml"
     tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -2,7 +2,8 @@
 
 The instrument lists each item: its column, its satisfaction dimension, whether it is
 reverse-keyed, optional tags (such as ``needs_understood``) and its wording in zh and en.
-This module reads and checks it; it imports nothing else from the kit.
+This module reads and checks it (strict YAML); it imports only the kit's errors, its
+safe YAML reader and its project folders.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+
+from kit.errors import EXIT_USAGE, KitError
 
 __all__ = ["InstrumentError", "Item", "Instrument", "load_instrument", "default_instrument_path"]
 
 _ITEM_KEYS = {"column", "dimension", "reverse", "tags", "text"}
 
 
-class InstrumentError(ValueError):
+class InstrumentError(KitError, ValueError, exit_code=EXIT_USAGE):
     """The instrument file cannot be used; the message names the item and the key."""
 
 
@@ -42,6 +44,9 @@ class Instrument:
     scale_max: int
     items: tuple[Item, ...]
     path: str | None = field(default=None, compare=False)
+    #: extra comment terms per dimension (``lexicon: {dimension: {zh: [...], en: [...]}}``),
+    #: added to the kit's lexicon by :func:`kit.analysis.comment_themes`
+    lexicon: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def columns(self) -> list[str]:
@@ -76,7 +81,10 @@ class Instrument:
 
     def to_dict(self) -> dict[str, Any]:
         """The instrument as plain data (the shape of the YAML file)."""
+        extra = ({"lexicon": {d: {k: list(v) for k, v in t.items()} for d, t in self.lexicon.items()}}
+                 if self.lexicon else {})
         return {
+            **extra,
             "scale": {"min": self.scale_min, "max": self.scale_max},
             "items": [
                 {"column": i.column, "dimension": i.dimension, "reverse": i.reverse,
@@ -86,14 +94,15 @@ class Instrument:
         }
 
     @classmethod
-    def from_dict(cls, spec: Any, path: str | None = None) -> "Instrument":
+    def from_dict(cls, spec: Any, path: str | None = None) -> Instrument:
         """Build and check an instrument from the YAML structure."""
         where = path or "the instrument"
         if not isinstance(spec, dict):
             raise InstrumentError(f"{where}: expected a mapping with 'scale' and 'items'.")
-        unknown = set(spec) - {"scale", "items"}
+        unknown = set(spec) - {"scale", "items", "lexicon"}
         if unknown:
-            raise InstrumentError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: scale, items.")
+            raise InstrumentError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: scale, items, lexicon.")
+        lexicon = _lexicon(spec.get("lexicon"), where)
         scale = spec.get("scale") or {}
         try:
             lo, hi = int(scale["min"]), int(scale["max"])
@@ -136,12 +145,34 @@ class Instrument:
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         if dupes:
             raise InstrumentError(f"{where}: item column(s) listed twice: {dupes}.")
-        return cls(lo, hi, tuple(items), path)
+        return cls(lo, hi, tuple(items), path, lexicon)
+
+
+def _lexicon(raw: Any, where: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    """The instrument's ``lexicon``: dimension -> {zh: [terms], en: [terms]} (or a list of terms)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InstrumentError(f"{where}: 'lexicon' must map dimensions to terms, like "
+                              f"{{responsiveness: {{zh: [工单], en: [ticket*]}}}}; got {raw!r}.")
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for dim, terms in raw.items():
+        if isinstance(terms, list):
+            terms = {"zh": terms}
+        ok = isinstance(terms, dict) and set(terms) <= {"zh", "en"} and all(
+            isinstance(v, list) and all(isinstance(t, str) and t.strip() for t in v) for v in terms.values())
+        if not ok:
+            raise InstrumentError(f"{where}: lexicon of {dim!r} must be a list of terms or {{zh: [...], en: [...]}}; "
+                                  f"got {terms!r}.")
+        out[str(dim)] = {lang: tuple(t.strip() for t in v) for lang, v in terms.items()}
+    return out
 
 
 def default_instrument_path() -> Path:
-    """``parameters/instrument.yaml`` of the kit's project folder."""
-    return Path(__file__).resolve().parents[1] / "parameters" / "instrument.yaml"
+    """``parameters/instrument.yaml`` of the kit's project folder (:func:`kit.config.project`)."""
+    from kit.config import project
+
+    return project().instrument
 
 
 def load_instrument(path: str | Path | None = None) -> Instrument:
@@ -149,8 +180,11 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     p = Path(path) if path is not None else default_instrument_path()
     if not p.is_file():
         raise InstrumentError(f"Instrument file not found: {p}.")
+    from kit.safeyaml import YamlError
+    from kit.safeyaml import load as load_yaml
+
     try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise InstrumentError(f"{p}: not valid YAML ({exc}).") from None
+        spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=str(p))
+    except YamlError as exc:
+        raise InstrumentError(str(exc)) from None
     return Instrument.from_dict(spec, str(p))

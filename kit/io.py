@@ -44,7 +44,7 @@ import yaml
 from kit import schema as S
 from kit.dataset import Dataset, EngineTables, _fingerprint
 from kit.instrument import Instrument, InstrumentError, load_instrument
-from kit.sources import open_source, read_column_map
+from kit.sources import open_source, read_column_map, safe_url
 from kit.validation import contract_columns, quarantine_rows, typed_tables
 
 __all__ = ["Dataset", "load", "read_column_map", "DEFAULT_MAX_QUARANTINE_SHARE"]
@@ -107,7 +107,7 @@ def load(
         raise ValueError(f"max_quarantine_share must be a share between 0 and 1; got {max_quarantine_share!r}.")
     opened = open_source(source, column_map, db_schema)
 
-    label = str(source) if isinstance(source, (str, Path)) else f"an Ibis {getattr(source, 'name', '')} connection"
+    label = safe_url(str(source)) if isinstance(source, (str, Path)) else f"an Ibis {getattr(source, 'name', '')} connection"
     cmap = read_column_map(column_map if column_map is not None else opened.column_map_path)
     if isinstance(instrument, Instrument):
         inst = instrument

@@ -8,19 +8,22 @@ table ready to show.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kit import i18n
+from kit.narrative_comments import comment_sentences, comment_table, top_complaint
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kit.analysis import WeightRecommendation
+    from kit.analysis import QuarterChange, TeamView, WeightRecommendation
 
 __all__ = [
     "rows", "coverage", "trend", "reliability", "drivers", "rep_measurement", "validity", "scorecard",
-    "weights", "validity_table", "scorecard_table", "weights_table", "dimension", "kpi_name",
+    "weights", "validity_table", "scorecard_table", "scorecard_highlights", "weights_table", "dimension", "kpi_name",
+    "comment_sentences", "comment_table", "top_complaint", "team", "quarter_change",
 ]
 
 
@@ -40,15 +43,17 @@ def kpi_name(kpi_id: str, lang: str) -> str:
     return display_name(kpi_id, lang)
 
 
-def _rep_ids(ids: list[str]) -> list[str]:
-    """Rep ids as the report shows them: pseudonyms when the report's ``pseudonymize`` is on."""
-    from kit.report import pseudonymize
+def _rep_ids(ids: list[str], pseudonymize: Callable[[Any], Any] | None) -> list[str]:
+    """Rep ids as the report shows them: through the report's pseudonymizing callable, if any."""
+    ids = list(ids) if ids is not None else []
+    if not ids:
+        return []
+    series = pd.Series(ids, dtype="object")
+    return [str(x) for x in (pseudonymize(series) if pseudonymize is not None else series)]
 
-    return [str(x) for x in pseudonymize(pd.Series(list(ids), dtype="object"))] if ids else []
 
-
-def _with_pseudonyms(text: str, ids: list[str]) -> str:
-    for raw, shown in zip(ids, _rep_ids(ids)):
+def _with_pseudonyms(text: str, ids: list[str], pseudonymize: Callable[[Any], Any] | None) -> str:
+    for raw, shown in zip(ids, _rep_ids(ids, pseudonymize)):
         text = text.replace(str(raw), shown)
     return text
 
@@ -65,7 +70,7 @@ def coverage(cov: pd.DataFrame, lang: str) -> list[str]:
     """From :func:`kit.analysis.coverage`."""
     with_resp = cov[cov["responses"] > 0]
     return [i18n.t("nb.coverage_sentence", lang, reps=len(with_resp), below=int((~with_resp["enough_responses"]).sum()),
-                   min_n=cov.attrs.get("min_n", 10))]
+                   min_n=getattr(cov, "min_n", 10))]
 
 
 def trend(trends: pd.DataFrame, quarter: str, lang: str) -> list[str]:
@@ -95,7 +100,7 @@ def drivers(drv: pd.DataFrame, lang: str) -> list[str]:
     """From :func:`kit.analysis.drivers`: the ranking, the fix-first dimensions, the robustness check."""
     top = drv.sort_values("rank")
     names = [dimension(d, lang) for d in top.index]
-    out = [i18n.t("nb.drivers_sentence", lang, r2=drv.attrs.get("r2"), n=drv.attrs.get("n"), first=names[0],
+    out = [i18n.t("nb.drivers_sentence", lang, r2=getattr(drv, "r2", None), n=getattr(drv, "n", None), first=names[0],
                   share1=top["importance"].iloc[0], lo1=top["ci_low"].iloc[0], hi1=top["ci_high"].iloc[0],
                   second=names[1], share2=top["importance"].iloc[1], third=names[min(2, len(names) - 1)],
                   share3=top["importance"].iloc[min(2, len(names) - 1)])]
@@ -105,7 +110,7 @@ def drivers(drv: pd.DataFrame, lang: str) -> list[str]:
                           perf=float(fix["performance"].mean())))
     else:
         out.append(i18n.t("nb.no_fix_first", lang))
-    agrees = drv.attrs.get("ordinal_agrees")
+    agrees = getattr(drv, "ordinal_agrees", None)
     if agrees is True:
         out.append(i18n.t("nb.ordinal_agrees", lang))
     elif agrees is False:
@@ -122,18 +127,31 @@ def rep_measurement(rr: pd.DataFrame, lang: str, score: str = "csat") -> list[st
                    reps=int(c["reps"]))]
 
 
-def validity(val: pd.DataFrame, lang: str) -> list[str]:
-    """From :func:`kit.analysis.kpi_validity`: counts per verdict, the KPIs not valid, gaming."""
+def validity(val: pd.DataFrame, lang: str, pseudonymize: Callable[[Any], Any] | None = None) -> list[str]:
+    """From :func:`kit.analysis.kpi_validity`: counts per verdict, the KPIs not valid, gaming.
+
+    ``pseudonymize`` maps a Series of rep ids to the ids shown (``report.pseudonymize``); the
+    reps suspected of gaming are named through it.
+    """
     counts = val["verdict"].value_counts()
     out = [i18n.t("nb.validity_sentence", lang, k=len(val), valid=int(counts.get("valid", 0)),
                   weak=int(counts.get("weak", 0)), not_valid=int(counts.get("not valid", 0)),
                   insufficient=int(counts.get("insufficient data", 0)))]
+    if counts.get("confounded", 0) or counts.get("inconclusive", 0):
+        out.append(i18n.t("nb.validity_sentence_more", lang, confounded=int(counts.get("confounded", 0)),
+                          inconclusive=int(counts.get("inconclusive", 0))))
     bad = [kpi_name(k, lang) for k in val.index[val["verdict"] == "not valid"]]
     if bad:
         out.append(i18n.t("nb.not_valid_list", lang, kpis=_sep(lang).join(bad)))
+    if "previous_verdict" in val:
+        moved = [f"{kpi_name(k, lang)} ({i18n.t(f'verdict.{p}', lang)} → {i18n.t(f'verdict.{v}', lang)})"
+                 for k, p, v in zip(val.index, val["previous_verdict"], val["verdict"])
+                 if isinstance(p, str) and p != v]
+        if moved:
+            out.append(i18n.t("nb.validity_changed", lang, changes=_sep(lang).join(moved)))
     for k in val.index[val["gaming"].astype(bool)]:
         out.append(i18n.t("nb.gaming_sentence", lang, kpi=kpi_name(k, lang),
-                          reps=", ".join(_rep_ids(val.at[k, "gaming_reps"]))))
+                          reps=", ".join(_rep_ids(val.at[k, "gaming_reps"], pseudonymize))))
     return out
 
 
@@ -146,7 +164,7 @@ def scorecard(card: pd.DataFrame, lang: str) -> list[str]:
             i18n.t("nb.scorecard_note", lang)]
 
 
-def weights(rec: "WeightRecommendation", lang: str) -> list[str]:
+def weights(rec: WeightRecommendation, lang: str) -> list[str]:
     """From :func:`kit.analysis.recommend_weights`: what changes and what it does to the ranking."""
     changed = int((rec.changes["change"] != 0).sum())
     out = [i18n.t("nb.weights_sentence", lang, changed=changed, cap=rec.cap, next=rec.next_quarter) if changed
@@ -154,6 +172,9 @@ def weights(rec: "WeightRecommendation", lang: str) -> list[str]:
     if changed and np.isfinite(rec.kendall_tau):
         key = "nb.ranking_sentence" if rec.kendall_tau >= 0.7 else "nb.ranking_sentence_changed"
         out.append(i18n.t(key, lang, tau=rec.kendall_tau))
+    if np.isfinite(getattr(rec, "valid_share_before", np.nan)):
+        out.append(i18n.t("nb.valid_weight_share", lang, before=round(100 * rec.valid_share_before),
+                          after=round(100 * rec.valid_share_after)))
     return out
 
 
@@ -161,18 +182,26 @@ def _label(lang: str, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
-def validity_table(val: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The verdict table of a report: KPI, dimension, verdict, reason and the main figures."""
+def validity_table(val: pd.DataFrame, lang: str, pseudonymize: Callable[[Any], Any] | None = None) -> pd.DataFrame:
+    """The verdict table of a report: KPI, dimension, verdict, reason and the main figures.
+
+    ``pseudonymize`` as in :func:`validity`: rep ids in the reasons are shown through it.
+    """
     out = pd.DataFrame({
         _label(lang, "KPI", "KPI"): [kpi_name(k, lang) for k in val.index],
         _label(lang, "serves", "服务维度"): [dimension(d, lang) for d in val["dimension"]],
         _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in val["verdict"]],
-        _label(lang, "reason", "理由"): [_with_pseudonyms(r, g) for r, g in zip(val["reason"], val["gaming_reps"])],
+        _label(lang, "last quarter", "上季度"): [i18n.t(f"verdict.{v}", lang) if isinstance(v, str) else ""
+                                               for v in val.get("previous_verdict", [None] * len(val))],
+        _label(lang, "decided by", "判定方法"): list(val.get("method", [""] * len(val))),
+        _label(lang, "reason", "理由"): [_with_pseudonyms(r, g, pseudonymize)
+                                          for r, g in zip(val["reason"], val["gaming_reps"])],
         _label(lang, "coverage", "覆盖率"): val["coverage"].round(2).to_numpy(),
         _label(lang, "reliability", "信度"): val["reliability"].round(2).to_numpy(),
         "r": val["r_target"].round(2).to_numpy(),
         _label(lang, "r 95% interval", "r 的 95% 区间"): [
-            "" if pd.isna(a) else f"{a:.2f} – {b:.2f}" for a, b in zip(val["r_target_ci_low"], val["r_target_ci_high"])],
+            "" if pd.isna(a) else f"{a:.2f} – {b:.2f}" for a, b in zip(val["r_target_ci_low"],
+                                                                       val["r_target_ci_high"])],
     }, index=pd.Index(val.index, name="kpi"))
     return out
 
@@ -191,7 +220,20 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:
+def scorecard_highlights(card: pd.DataFrame, lang: str, max_named: int = 30) -> pd.DataFrame:
+    """The reps a management page names: all of them in a small sales force; with more than
+    ``kit.plots.MAX_ROWS_PER_REP`` scored reps only those whose interval separates from the
+    average (at most ``max_named``, best and worst). Columns as :func:`scorecard_table`; the
+    full list stays in ``card_reps`` (CSV and workbook)."""
+    from kit.analysis.teams import notable_reps
+    from kit.plots import MAX_ROWS_PER_REP
+
+    scored = card[card["tier"] != "insufficient data"]
+    shown = card if len(scored) <= MAX_ROWS_PER_REP else notable_reps(scored, max_named)
+    return scorecard_table(shown, lang)
+
+
+def weights_table(rec: WeightRecommendation, lang: str) -> pd.DataFrame:
     """The weight changes of a report: KPI, this quarter, recommended, change, verdict, reason."""
     ch = rec.changes
     ch = ch[(ch["old"] > 0) | (ch["new"] > 0)]
@@ -203,3 +245,70 @@ def weights_table(rec: "WeightRecommendation", lang: str) -> pd.DataFrame:
         _label(lang, "verdict", "结论"): [i18n.t(f"verdict.{v}", lang) for v in ch["verdict"]],
         _label(lang, "reason", "理由"): ch["reason"].to_numpy(),
     }, index=pd.Index(ch.index, name="kpi"))
+
+
+def team(view: TeamView, lang: str) -> list[str]:
+    """From :func:`kit.analysis.team_view`: the team's score and dimensions against the company."""
+    row = view.summary.loc[view.team] if view.team in view.summary.index else None
+    comp = view.summary.loc["company"]
+    out = []
+    if row is not None and not np.isnan(row["score"]):
+        out.append(i18n.t("team.score_sentence", lang, team=view.team, score=float(row["score"]),
+                          low=float(row["score_low"]) if not np.isnan(row["score_low"]) else float(row["score"]),
+                          high=float(row["score_high"]) if not np.isnan(row["score_high"]) else float(row["score"]),
+                          company=float(comp["score"]), above=int(row["above"]), below=int(row["below"]),
+                          reps=int(row["reps"])))
+    d = view.table.drop(index="csat", errors="ignore")["difference"].dropna()
+    if len(d):
+        worst, best = d.idxmin(), d.idxmax()
+        out.append(i18n.t("team.dimension_sentence", lang, best=dimension(best, lang), best_diff=float(d[best]),
+                          worst=dimension(worst, lang), worst_diff=float(d[worst])))
+    small = view.table.index[view.table["team"].isna()].tolist()
+    if small:
+        dims = _sep(lang).join(dimension(x, lang) for x in small)
+        out.append(i18n.t("team.small_n", lang, min_n=view.min_n, dims=dims))
+    return out
+
+
+def quarter_change(change: QuarterChange, card: pd.DataFrame, lang: str, max_named: int = 10) -> list[str]:
+    """From :func:`kit.analysis.quarter_change`: what moved since the previous quarter's report.
+
+    ``card`` (this quarter's scorecard) gives the names of the reps whose tier changed.
+    """
+    t = lambda key, **kw: i18n.t(f"qoq.{key}", lang, **kw)  # noqa: E731
+    if not change.available:
+        return [t("none", quarter=change.quarter)]
+    out = []
+    perf = change.table["performance_change"].dropna() if len(change.table) else pd.Series(dtype=float)
+    if len(perf):
+        up, down = perf.idxmax(), perf.idxmin()
+        key = "dimensions" if perf[up] >= 0.005 and perf[down] <= -0.005 else (
+            "dimensions_fall" if perf[up] < 0.005 else "dimensions_rise")
+        out.append(t(key, previous=change.previous, up=dimension(up, lang), up_d=float(perf[up]),
+                     down=dimension(down, lang), down_d=float(perf[down])))
+        ranks = change.table.dropna(subset=["rank_before", "rank_now"])
+        moved = ranks[ranks["rank_before"] != ranks["rank_now"]]
+        if len(moved):
+            out.append(t("ranks", moves=_sep(lang).join(
+                f"{dimension(d, lang)} {int(r['rank_before'])}→{int(r['rank_now'])}" for d, r in moved.iterrows())))
+    if len(change.tiers):
+        names = card["rep_name"] if "rep_name" in card else pd.Series(dtype=str)
+        shown = [_moved(names.get(r, r), i18n.t("tier." + a, lang), i18n.t("tier." + b, lang), lang)
+                 for r, (a, b) in change.tiers[["tier_before", "tier_now"]].iterrows()][:max_named]
+        more = len(change.tiers) - len(shown)
+        out.append(t("tiers", n=len(change.tiers), reps=_sep(lang).join(shown), more=t("more", n=more) if more else ""))
+    else:
+        out.append(t("tiers_none"))
+    if len(change.verdicts):
+        word = lambda v: i18n.t("verdict." + v, lang) if i18n.has("verdict." + v, lang) else v  # noqa: E731
+        out.append(t("verdicts", n=len(change.verdicts), kpis=_sep(lang).join(
+            _moved(kpi_name(k, lang), word(a), word(b), lang)
+            for k, (a, b) in change.verdicts[["verdict_before", "verdict_now"]].iterrows())))
+    else:
+        out.append(t("verdicts_none"))
+    out.append(t(f"weights_{change.weights_status}", previous=change.previous))
+    return out
+
+
+def _moved(name: str, before: str, now: str, lang: str) -> str:
+    return f"{name}({before}→{now})" if lang == "zh" else f"{name} ({before} → {now})"

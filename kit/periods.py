@@ -18,10 +18,12 @@ Example
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
+
+from kit.errors import EXIT_USAGE, KitError
 
 __all__ = [
     "PeriodError",
@@ -33,12 +35,18 @@ __all__ = [
     "quarter_labels",
     "quarter_index_expr",
     "label_of_index",
+    "NAMED_QUARTERS",
+    "last_complete",
+    "choose_named",
 ]
+
+#: Quarter names that depend on the data (and the date): ``latest``, ``last-complete``, ``all``.
+NAMED_QUARTERS = ("latest", "last-complete", "all")
 
 _PATTERN = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
 
 
-class PeriodError(ValueError):
+class PeriodError(KitError, ValueError, exit_code=EXIT_USAGE):
     """A quarter, a range of quarters or a fiscal-year start that cannot be understood."""
 
 
@@ -69,7 +77,7 @@ class Quarter:
             raise PeriodError(f"A quarter's year must be between 1900 and 2999; got {self.year!r}.")
 
     @classmethod
-    def parse(cls, text: "str | Quarter", fiscal_start_month: int = 1) -> "Quarter":
+    def parse(cls, text: str | Quarter, fiscal_start_month: int = 1) -> Quarter:
         """Read ``"2026Q3"`` (also ``"2026-Q3"``, ``"2026 q3"``) into a Quarter."""
         if isinstance(text, Quarter):
             return text
@@ -97,7 +105,7 @@ class Quarter:
         return self.year * 4 + self.number - 1
 
     @classmethod
-    def _from_index(cls, index: int, fiscal_start_month: int) -> "Quarter":
+    def _from_index(cls, index: int, fiscal_start_month: int) -> Quarter:
         return cls(index // 4, index % 4 + 1, fiscal_start_month)
 
     @property
@@ -111,21 +119,21 @@ class Quarter:
         """First instant after the quarter (exclusive)."""
         return self.next().start
 
-    def next(self, k: int = 1) -> "Quarter":
+    def next(self, k: int = 1) -> Quarter:
         """The quarter ``k`` quarters later."""
         return Quarter._from_index(self.index + k, self.fiscal_start_month)
 
-    def previous(self, k: int = 1) -> "Quarter":
+    def previous(self, k: int = 1) -> Quarter:
         """The quarter ``k`` quarters earlier."""
         return Quarter._from_index(self.index - k, self.fiscal_start_month)
 
-    def contains(self, when: "pd.Timestamp | str") -> bool:
+    def contains(self, when: pd.Timestamp | str) -> bool:
         """Whether a timestamp falls in the quarter."""
         ts = pd.Timestamp(when)
         return bool(self.start <= ts < self.end)
 
 
-def parse_quarter(text: "str | Quarter", fiscal_start_month: int = 1) -> Quarter:
+def parse_quarter(text: str | Quarter, fiscal_start_month: int = 1) -> Quarter:
     """Read one quarter such as ``"2026Q3"``; see :class:`Quarter`."""
     return Quarter.parse(text, fiscal_start_month)
 
@@ -143,7 +151,7 @@ def quarter_range(text: str, fiscal_start_month: int = 1) -> list[Quarter]:
 
 
 def parse_quarters(
-    spec: "str | Quarter | Iterable[str | Quarter]", fiscal_start_month: int = 1
+    spec: str | Quarter | Iterable[str | Quarter], fiscal_start_month: int = 1
 ) -> list[Quarter]:
     """One quarter, a range, or a list of either, as a sorted list without repeats.
 
@@ -171,7 +179,7 @@ def parse_quarters(
     return sorted(out)
 
 
-def quarter_of(when: "pd.Timestamp | str", fiscal_start_month: int = 1) -> Quarter:
+def quarter_of(when: pd.Timestamp | str, fiscal_start_month: int = 1) -> Quarter:
     """The quarter a timestamp falls in."""
     ts = pd.Timestamp(when)
     months = ts.year * 12 + ts.month - 1 - (_check_fiscal_start(fiscal_start_month) - 1)
@@ -200,3 +208,77 @@ def quarter_index_expr(ts, fiscal_start_month: int = 1):
 def label_of_index(index: int, fiscal_start_month: int = 1) -> str:
     """The label (``'2026Q3'``) of a running quarter number."""
     return str(Quarter._from_index(int(index), fiscal_start_month))
+
+
+def last_complete(
+    available: Iterable[str | Quarter], today: pd.Timestamp | str | None = None, fiscal_start_month: int = 1
+) -> Quarter:
+    """The last quarter whose end date has passed and that has data.
+
+    What a scheduled run wants: on 5 October ``latest`` would pick the new fourth quarter as
+    soon as its first days are exported; ``last-complete`` picks the third, which has closed.
+
+    Parameters
+    ----------
+    available : iterable of str or Quarter
+        The quarters with data (e.g. :meth:`kit.Dataset.quarters`).
+    today : Timestamp or str, optional
+        The date that decides (default: today, local time). A quarter is complete from the
+        first day after it.
+    fiscal_start_month : int
+        First month of the fiscal year.
+
+    Returns
+    -------
+    Quarter
+        The latest complete quarter with data.
+
+    Raises
+    ------
+    PeriodError
+        When no quarter with data has ended yet.
+
+    Example
+    -------
+    >>> str(last_complete(["2026Q2", "2026Q3", "2026Q4"], today="2026-10-05"))
+    '2026Q3'
+    """
+    day = pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today).normalize()
+    qs = sorted(Quarter.parse(q, fiscal_start_month) for q in available)
+    done = [q for q in qs if q.end <= day]
+    if not done:
+        span = f"{qs[0]} to {qs[-1]}" if qs else "no quarter"
+        raise PeriodError(
+            f"No complete quarter with data on {day.date()}: the data covers {span}, and a quarter is "
+            f"complete from the day after it ends. Name the quarter (like '2026Q3') or use 'latest'."
+        )
+    return done[-1]
+
+
+def choose_named(
+    spec: object, available: Iterable[str | Quarter], today: pd.Timestamp | str | None = None,
+    fiscal_start_month: int = 1,
+) -> list[str] | None:
+    """The quarter labels a named spec (``latest``, ``last-complete``, ``all``) stands for.
+
+    Returns ``None`` when ``spec`` is not one of :data:`NAMED_QUARTERS` (``None`` counts as
+    ``latest``); raises :class:`PeriodError` when the data has no such quarter.
+
+    Example
+    -------
+    >>> choose_named("last-complete", ["2026Q3", "2026Q4"], today="2026-12-02")
+    ['2026Q3']
+    >>> choose_named("2026Q3", ["2026Q3"]) is None
+    True
+    """
+    name = "latest" if spec is None else (spec.strip().lower().replace("_", "-") if isinstance(spec, str) else None)
+    if name not in NAMED_QUARTERS:
+        return None
+    labels = [str(Quarter.parse(q, fiscal_start_month)) for q in available]
+    if not labels:
+        raise PeriodError(f"The data has no dated rows, so there is no {name} quarter.")
+    if name == "all":
+        return sorted(labels, key=lambda t: Quarter.parse(t).index)
+    if name == "latest":
+        return [max(labels, key=lambda t: Quarter.parse(t).index)]
+    return [str(last_complete(labels, today, fiscal_start_month))]

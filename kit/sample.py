@@ -1,6 +1,6 @@
 """Synthetic sample data with planted, documented ground truth.
 
-The generator writes the six tables of the data contract (DESIGN section 4): ``reps``,
+The generator writes the six tables of the data contract (docs/design.md section 4): ``reps``,
 ``customers``, ``interactions``, ``surveys``, ``deals`` and ``quotas``. Every effect that the
 kit's analyses are meant to find is planted on purpose and listed in :data:`GROUND_TRUTH`
 (and in ``data/samples/README.md``): which satisfaction dimensions drive overall CSAT and by
@@ -39,6 +39,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from kit.sample_comments import write_comments
 
 __all__ = [
     "COLUMNS",
@@ -85,7 +87,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "quotas": ("rep_id", "quarter", "quota"),
 }
-"""Canonical columns of each table (DESIGN section 4), in file order."""
+"""Canonical columns of each table (docs/design.md section 4), in file order."""
 
 _REGIONS = ("华东", "华北", "华南", "西部")
 _REGION_P = (0.40, 0.25, 0.20, 0.15)
@@ -136,6 +138,9 @@ _WEIGHTS = {
 }
 _CSAT_NOISE = 0.45
 _NPS = {"intercept": 8.0, "slope": 2.0, "noise": 1.3, "missing": 0.15}
+# Survey comments (kit.sample_comments): a complaint is about the dimension with the largest
+# deficit (latent score minus its mean) plus these salience terms.
+_COMPLAINT_SALIENCE = {"responsiveness": -0.25, "trend_change": 2.0}
 _ITEM_MISSING = 0.06        # each item answer missing at random
 _ITEM_BLOCK_MISSING = 0.02  # respondent answered CSAT/NPS only
 
@@ -168,6 +173,10 @@ _WIN_LOGIT = {"intercept": -0.35, "segment": {"enterprise": -0.30, "mid-market":
               "quality": 0.0, "template": -1.60}
 _NEEDS_ANALYSIS_P = 0.35
 _GAMING_EXTRA_PER_10_CUSTOMERS = (1.5, 3.0, 4.5)  # template proposals, last three quarters
+# The confounding option (``generate(confounded_sales=True)``): a selling skill that correlates
+# strongly with responsiveness ability and alone drives deals (win odds and deal size). It has
+# no effect on any survey answer, so the sales KPIs ride on good service without serving it.
+_SELLING = {"corr_responsiveness": 0.80, "win_logit": 1.00, "log_amount": 0.45}
 
 _HOLIDAYS = (  # weekday public holidays (mainland China) used for business-day times
     "2024-10-01", "2024-10-02", "2024-10-03", "2024-10-04", "2024-10-07",
@@ -245,6 +254,12 @@ _KPI_TRUTH = {  # KPI id -> (dimension, intended validity, mechanism)
         "CSAT"),
 }
 
+_CONFOUNDED_TRUTH = {  # KPI id -> intended verdict with generate(confounded_sales=True)
+    "revenue_won": "confounded",
+    "win_rate": "confounded",
+    "quota_attainment": "confounded",
+}
+
 GROUND_TRUTH: dict[str, Any] = {
     "description": (
         "Planted effects of kit.sample.generate(). Rep abilities are standard normal per "
@@ -265,6 +280,13 @@ GROUND_TRUTH: dict[str, Any] = {
         "dimension": _TREND["dimension"],
         "quarters": "the last three quarters of the range (2026Q1, 2026Q2, 2026Q3 by default)",
         "latent_shift": _TREND["shift"],
+    },
+    "top_complaint": {
+        "description": "the dimension most survey comments complain about: responsiveness (its "
+                       "delays are felt most), and the trend dimension once it falls",
+        "before_trend": "responsiveness",
+        "trend_quarters": _TREND["dimension"],
+        "complaint_salience": dict(_COMPLAINT_SALIENCE),
     },
     "reverse_items": ["q_transparency_2"],
     "needs_understood_items": ["q_communication_1"],
@@ -293,16 +315,31 @@ GROUND_TRUTH: dict[str, Any] = {
         "extra_template_proposals_per_10_customers": _GAMING_EXTRA_PER_10_CUSTOMERS,
         "template_win_logit": _WIN_LOGIT["template"],
     },
+    "confounded_sales": {
+        "option": "generate(confounded_sales=True)",
+        "selling_skill": "standard normal per rep; correlation with responsiveness ability "
+                         f"{_SELLING['corr_responsiveness']}; no effect on any survey answer",
+        "win_logit_per_sd": _SELLING["win_logit"],
+        "log_amount_per_sd": _SELLING["log_amount"],
+        "kpis": dict(_CONFOUNDED_TRUTH),
+        "mechanism": "the sales KPIs correlate with satisfaction only because the selling skill "
+                     "correlates with responsiveness; controlling for the responsiveness KPIs "
+                     "removes the association",
+    },
     "sample": {},  # filled at the end of the module: special reps of the default sample
 }
 """Planted effects, as plain data.
 
 ``dimensions``: per dimension its CSAT weight, importance rank, latent mean and intended
 quadrant; ``driver_ranking``: dimensions by planted importance; ``fix_first``; ``trend``;
+``top_complaint``: what the survey comments complain about most (responsiveness, then the
+trend dimension in its quarters; per quarter of the default sample in ``sample``);
 ``kpis``: per KPI id its dimension, intended ``validity`` (valid, weak, not valid) and the
-mechanism; ``gaming``; ``sample``: the rep ids of the leavers, new hires and gaming reps in the
-default sample (seed 2026, 40 reps). For other arguments :func:`true_reps` returns every rep's
-latent abilities and roles."""
+mechanism; ``gaming``; ``confounded_sales``: the selling skill planted by
+``generate(confounded_sales=True)`` and the verdict the sales KPIs should then get;
+``sample``: the rep ids of the leavers, new hires and gaming reps in the default sample
+(seed 2026, 40 reps). For other arguments :func:`true_reps` returns every rep's latent
+abilities and roles."""
 
 
 # --------------------------------------------------------------------------------------
@@ -449,8 +486,6 @@ _GIVEN = (
 _EN_FIRST = ("Emily", "Kevin", "David", "Grace", "Jason", "Linda", "Michael", "Sophie", "Tony",
              "Cindy")
 _EN_LAST = ("Zhang", "Wang", "Li", "Chen", "Liu", "Yang", "Zhao", "Huang", "Zhou", "Wu")
-_PINYIN = ("wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu",
-           "sun", "ma", "zhu", "hu", "guo", "he", "gao", "lin", "luo")
 _CITIES = ("上海", "杭州", "苏州", "南京", "宁波", "北京", "天津", "青岛", "济南", "广州", "深圳",
            "东莞", "佛山", "厦门", "成都", "重庆", "西安", "武汉", "长沙", "合肥")
 _CORES = ("恒达", "华信", "中泰", "鼎盛", "瑞丰", "宏远", "金桥", "天成", "博源", "汇通", "嘉禾",
@@ -574,8 +609,21 @@ def _streams(seed: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
 
 
+def _selling_skill(seed: int, ability: np.ndarray) -> np.ndarray:
+    """The planted selling skill: correlated with responsiveness ability, nothing else.
+
+    Drawn from a seventh stream spawned from the seed (spawning more children leaves the first
+    six unchanged), so the default sample does not change.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(7)[6])
+    rho = _SELLING["corr_responsiveness"]
+    resp = ability[:, DIMENSIONS.index("responsiveness")]
+    other = _orthogonal(rng.standard_normal(len(resp)), ability)
+    return rho * resp + math.sqrt(1 - rho * rho) * other
+
+
 def true_reps(seed: int = 2026, n_reps: int = 40, quarters: str = "2024Q4:2026Q3",
-              scale: float = 1.0) -> pd.DataFrame:
+              scale: float = 1.0, confounded_sales: bool = False) -> pd.DataFrame:
     """The latent truth about each rep of ``generate(seed, n_reps, ..., quarters, scale)``.
 
     Parameters
@@ -592,7 +640,8 @@ def true_reps(seed: int = 2026, n_reps: int = 40, quarters: str = "2024Q4:2026Q3
         ``personalized_propensity`` (probability that a deal gets a personalized proposal,
         unrelated to any ability), and the roles ``leaver`` (left during the range, inactive),
         ``new_hire`` (hired in the last two quarters) and ``gaming`` (inflates
-        ``personalized_proposals`` with template proposals in the last three quarters).
+        ``personalized_proposals`` with template proposals in the last three quarters); with
+        ``confounded_sales``, ``ability_selling`` (the planted selling skill).
     """
     _check_args(seed, n_reps, 1, scale)
     frame = _Frame(quarters)
@@ -603,6 +652,8 @@ def true_reps(seed: int = 2026, n_reps: int = 40, quarters: str = "2024Q4:2026Q3
     out["workload"] = r["workload"]
     out["survey_response_factor"] = r["response_factor"]
     out["personalized_propensity"] = r["personalized_p"]
+    if confounded_sales:
+        out["ability_selling"] = _selling_skill(int(seed), r["ability"])
     roles = np.zeros(n, dtype=bool)
     for role, idx in (("leaver", r["leavers"]), ("new_hire", r["new"]), ("gaming", r["gaming"])):
         flag = roles.copy()
@@ -769,102 +820,6 @@ def _interactions(rng: np.random.Generator, reps: dict, cust: dict, frame: _Fram
     }
 
 
-_COMMENTS = {  # by dimension: (negative, neutral, positive)
-    "quality": (
-        ("产品质量不太稳定，用了一个月就出问题。", "价格和质量不太匹配，性价比一般。",
-         "The product quality did not match what we were promised."),
-        ("质量还可以，有些细节需要改进。", "整体还行，就是交付的东西和样品有差距。"),
-        ("产品质量很好，完全符合预期。", "物有所值，会继续合作。", "Great product, worth the money."),
-    ),
-    "responsiveness": (
-        ("等了好几天才有人回复，非常失望。", "问题拖了很久才解决，耽误了我们的生产。",
-         "Nobody got back to us for days."),
-        ("回复速度还有提升空间。", "处理得还行，但希望能更快一些。"),
-        ("响应很及时，问题当天就解决了。", "回复非常快，效率很高！", "Quick response, thanks!"),
-    ),
-    "communication": (
-        ("沟通了好几次，对方还是没理解我们要什么。", "同一个问题反复出现，说明每次都没沟通清楚。",
-         "I had to explain the same thing three times."),
-        ("沟通还算顺畅，偶尔信息不同步。", "希望能把下一步安排说得更清楚。"),
-        ("销售顾问很专业，一下就理解了我们的需求。", "沟通顺畅，每一步都讲得很清楚。",
-         "Clear communication, always knew what came next."),
-    ),
-    "personalization": (
-        ("方案完全是模板，没考虑我们的实际情况。", "推荐的产品和我们的业务不相关。",
-         "The proposal was generic, not tailored to us."),
-        ("方案基本能用，但还可以更贴合我们的场景。", "建议比较通用，希望更有针对性。"),
-        ("方案很贴合我们的业务，谢谢！", "针对我们的情况给了很实用的建议。",
-         "Tailored advice that fits our business."),
-    ),
-    "transparency": (
-        ("合同后期才发现额外费用，感觉被隐瞒了。", "报价里的条款一开始没说清楚，后面才知道。",
-         "Hidden costs showed up at the end."),
-        ("价格说明还可以更清楚一些。", "流程有点复杂，不太清楚每一步要多久。"),
-        ("报价清楚透明，没有任何隐藏费用。", "流程和费用一开始就讲明白了，很放心。",
-         "Transparent pricing from the start."),
-    ),
-    "proactivity": (
-        ("问题都是我们自己发现的，销售从来不主动联系。", "出了问题才来找我们，希望能提前预警。",
-         "They only call when we complain."),
-        ("偶尔会主动跟进，希望能更频繁一些。", "希望能提前告诉我们可能的风险。"),
-        ("销售主动提醒了我们潜在的问题，避免了损失。", "经常主动跟进，让人很安心。",
-         "Proactive follow-up, spotted a problem before we did."),
-    ),
-}
-_CONTACT_TEMPLATES = ("有问题请打我手机{phone}。", "请联系 {email}。", "联系人电话：{phone}",
-                      "我的邮箱是{email}，请尽快回复。")
-
-
-def _comments(rng: np.random.Generator, csat: np.ndarray, z: np.ndarray,
-              company: pa.Array) -> pa.Array:
-    """Survey comments (``None`` where no comment), chosen by CSAT and the weakest/strongest
-    dimension of the response; about 3% carry a fake phone number or e-mail address and
-    about 2% name the customer's company."""
-    n = len(csat)
-    p = np.select([csat <= 2, csat == 3], [0.55, 0.25], 0.20)
-    has = rng.random(n) < p
-    sentiment = np.select([csat <= 2, csat == 3], [0, 1], 2)
-    dim = np.where(sentiment == 2, np.argmax(z, axis=1), np.argmin(z, axis=1))
-    # Template pools per (dimension, sentiment, language); about 8% of comments in English.
-    flat: list[str] = []
-    first = np.zeros((len(DIMENSIONS), 3, 2), dtype=np.int64)
-    size = np.zeros((len(DIMENSIONS), 3, 2), dtype=np.int64)
-    for j, d in enumerate(DIMENSIONS):
-        for s in range(3):
-            for lang, pool in enumerate((
-                    [t for t in _COMMENTS[d][s] if not t.isascii()],
-                    [t for t in _COMMENTS[d][s] if t.isascii()])):
-                first[j, s, lang] = len(flat)
-                size[j, s, lang] = len(pool)
-                flat += pool
-    english = (rng.random(n) < 0.08).astype(np.int64)
-    english = np.where(size[dim, sentiment, english] > 0, english, 0)
-    pick = first[dim, sentiment, english] + np.floor(
-        rng.random(n) * size[dim, sentiment, english]).astype(np.int64)
-    text = pa.array(flat, pa.string()).take(pa.array(pick))
-    # Personal data for redaction tests.
-    contact = has & (rng.random(n) < 0.03)
-    phone = pc.binary_join_element_wise(
-        "1380013", pc.utf8_lpad(pc.cast(pa.array(rng.integers(0, 10000, n)), pa.string()), 4,
-                                "0"), "")
-    email = pc.binary_join_element_wise(
-        pa.array(_PINYIN, pa.string()).take(pa.array(rng.integers(0, len(_PINYIN), n))),
-        pc.cast(pa.array(rng.integers(1, 100, n)), pa.string()), "@example.com", "")
-    tmpl = rng.integers(0, len(_CONTACT_TEMPLATES), n)
-    extra = pa.nulls(n, pa.string())
-    for k, template in enumerate(_CONTACT_TEMPLATES):
-        head, rest = template.split("{", 1)
-        key, tail = rest.split("}", 1)
-        value = phone if key == "phone" else email
-        extra = pc.if_else(pa.array(tmpl == k),
-                           pc.binary_join_element_wise(head, value, tail, ""), extra)
-    text = pc.if_else(pa.array(contact), pc.binary_join_element_wise(text, extra, ""), text)
-    named = has & ~contact & (rng.random(n) < 0.02)
-    text = pc.if_else(pa.array(named),
-                      pc.binary_join_element_wise("我们是", company, "，", text, ""), text)
-    return pc.if_else(pa.array(has), text, pa.scalar(None, pa.string()))
-
-
 def _surveys(rng: np.random.Generator, reps: dict, cust: dict, inter: dict, frame: _Frame,
              cal: _Calendar) -> dict[str, Any]:
     cutoff = frame.cutoff
@@ -954,7 +909,12 @@ def _surveys(rng: np.random.Generator, reps: dict, cust: dict, inter: dict, fram
             miss = block | (rng.random(n) < _ITEM_MISSING)
             items[col] = _nullable_int(ans, miss)
     company = _company_names(rng, cust["n"]).take(pa.array(c))
-    comment = _comments(rng, csat, z - mu, company)
+    # What customers complain about: the largest deficit, with delays felt more than other
+    # shortfalls and a falling dimension's change noticed on top of its level.
+    salience = np.zeros_like(z)
+    salience[:, j_resp] += _COMPLAINT_SALIENCE["responsiveness"]
+    salience[:, t] += _COMPLAINT_SALIENCE["trend_change"] * shift[q]
+    comment = write_comments(rng, csat, z - mu, reps["names"].take(pa.array(rep)), company, salience)
     # rep_id as recorded: blank on some responses (attributed via interaction or owner).
     blank = np.where(has_i, rng.random(n) < _SURVEY["rep_id_blank"],
                      (rng.random(n) < _SURVEY["relationship_rep_blank"])
@@ -1009,12 +969,14 @@ def _deals(rng: np.random.Generator, reps: dict, cust: dict, frame: _Frame,
     personalized = template | (rng.random(n) < reps["personalized_p"][rep])
     needs_analysis = rng.random(n) < np.where(template, 0.15, _NEEDS_ANALYSIS_P)
     a = reps["ability"][rep]
+    selling = reps["selling"][rep] if "selling" in reps else np.zeros(n)
     wl = _WIN_LOGIT
     logit = (wl["intercept"] + np.array([wl["segment"][s] for s in _SEGMENTS])[seg]
              + wl["quality"] * a[:, DIMENSIONS.index("quality")]
              + personalized * (wl["personalized"]
                                + wl["personalization_if_personalized"]
-                               * a[:, DIMENSIONS.index("personalization")]))
+                               * a[:, DIMENSIONS.index("personalization")])
+             + _SELLING["win_logit"] * selling)
     logit = np.where(template, wl["template"], logit)
     won = rng.random(n) < _expit(logit)
     median_days = np.array([70.0, 40.0, 22.0])[seg]
@@ -1024,7 +986,7 @@ def _deals(rng: np.random.Generator, reps: dict, cust: dict, frame: _Frame,
     is_open = stalled | (closed >= frame.cutoff)
     stage = np.where(is_open, 0, np.where(won, 1, 2))
     amount = np.array([_AMOUNT_MEDIAN[s] for s in _SEGMENTS])[seg] * np.exp(
-        0.8 * rng.standard_normal(n))
+        0.8 * rng.standard_normal(n) + _SELLING["log_amount"] * selling)
     amount = np.round(amount, -1)
     amount = np.where(is_open & (rng.random(n) < 0.02), 0.0, amount)
     order = np.lexsort((c, created))
@@ -1068,7 +1030,8 @@ def _quotas(rng: np.random.Generator, reps: dict, cust: dict, frame: _Frame) -> 
 
 
 def generate(seed: int = 2026, n_reps: int = 40, n_customers: int = 2000,
-             quarters: str = "2024Q4:2026Q3", scale: float = 1.0) -> dict[str, pd.DataFrame]:
+             quarters: str = "2024Q4:2026Q3", scale: float = 1.0,
+             confounded_sales: bool = False) -> dict[str, pd.DataFrame]:
     """Generate the synthetic data set with planted effects.
 
     Parameters
@@ -1086,12 +1049,17 @@ def generate(seed: int = 2026, n_reps: int = 40, n_customers: int = 2000,
         every volume. At scale 1 there are about 49,000 interactions, 11,500 survey responses
         and 4,300 deals; ``scale=200`` gives about 10 million interactions and 2 million
         responses (``scale=95``: about 1 million responses).
+    confounded_sales : bool, default False
+        Plant a selling skill that correlates 0.8 with responsiveness ability and alone
+        drives deals (win odds and deal size), with no effect on satisfaction: the sales KPIs
+        then correlate with satisfaction only through responsiveness (see
+        ``GROUND_TRUTH["confounded_sales"]``). The other tables are unchanged.
 
     Returns
     -------
     dict of str to DataFrame
         The tables ``reps, customers, interactions, surveys, deals, quotas`` with exactly the
-        columns of :data:`COLUMNS` (DESIGN section 4). Text columns have the pandas ``str``
+        columns of :data:`COLUMNS` (docs/design.md section 4). Text columns have the pandas ``str``
         dtype, timestamps ``datetime64[s]`` (dates at midnight), nullable integers ``Int64``,
         flags ``bool``, money ``float64`` in CNY (amounts rounded to 10, quotas to 10,000).
 
@@ -1106,11 +1074,15 @@ def generate(seed: int = 2026, n_reps: int = 40, n_customers: int = 2000,
     latent abilities of each rep come from :func:`true_reps`.
     """
     _check_args(seed, n_reps, n_customers, scale)
+    if not isinstance(confounded_sales, bool):
+        raise ValueError(f"confounded_sales must be True or False, got {confounded_sales!r}")
     frame = _Frame(quarters)
     cal = _Calendar()
     n_r, n_c = _effective_sizes(n_reps, n_customers, float(scale))
     g_rep, g_cust, g_int, g_surv, g_deal, g_quota = _streams(int(seed))
     reps = _draw_reps(g_rep, n_r, frame)
+    if confounded_sales:
+        reps["selling"] = _selling_skill(int(seed), reps["ability"])
     cust = _draw_customers(g_cust, reps, n_c, frame)
     inter = _interactions(g_int, reps, cust, frame, cal)
     surv = _surveys(g_surv, reps, cust, inter, frame, cal)
@@ -1275,3 +1247,12 @@ def _sample_roles() -> dict[str, list[str]]:
 
 
 GROUND_TRUTH["sample"] = _sample_roles()
+
+
+def _sample_top_complaints(quarters: str = "2024Q4:2026Q3") -> dict[str, str]:
+    labels = _Frame(quarters).labels
+    m = len(_TREND["shift"])
+    return {q: (_TREND["dimension"] if i >= len(labels) - m else "responsiveness") for i, q in enumerate(labels)}
+
+
+GROUND_TRUTH["sample"]["top_complaint"] = _sample_top_complaints()

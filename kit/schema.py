@@ -38,6 +38,8 @@ finally:
     if _HIDE_PYSPARK and sys.modules.get("pyspark", 0) is None:
         del sys.modules["pyspark"]
 
+from kit.errors import EXIT_QUALITY, EXIT_SCHEMA, KitError
+
 __all__ = [
     "CHANNELS",
     "KINDS",
@@ -103,7 +105,7 @@ class Problem:
         return f"{where}{col}: {self.message}{rows}"
 
 
-class SchemaError(Exception):
+class SchemaError(KitError, exit_code=EXIT_SCHEMA):
     """The source cannot be used: every problem found is listed in the message."""
 
     def __init__(self, problems: list[Problem] | str, source: str | None = None):
@@ -121,7 +123,7 @@ class QuarantineWarning(UserWarning):
     """Some rows were set aside in ``data.quarantine`` (the rest loaded)."""
 
 
-class DataQualityError(Exception):
+class DataQualityError(KitError, exit_code=EXIT_QUALITY):
     """Too many rows of a table had to be set aside: loading stopped."""
 
 
@@ -196,7 +198,8 @@ class Interactions(_Contract):
     first_response_at: Series[pd.Timestamp] = pa.Field(
         nullable=True, **_opt("the rep's first reply (timestamp, empty if none)")
     )
-    resolved_at: Series[pd.Timestamp] = pa.Field(nullable=True, **_opt("when it was resolved (timestamp, empty if not)"))
+    resolved_at: Series[pd.Timestamp] = pa.Field(nullable=True,
+                                                 **_opt("when it was resolved (timestamp, empty if not)"))
     contacts: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True, **_opt("contacts needed (whole number >= 1)"))
     reopened: Series[pd.BooleanDtype] = pa.Field(nullable=True, **_opt("whether it was reopened (true/false)"))
     sla_hours: Series[pd.Float64Dtype] = pa.Field(

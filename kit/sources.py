@@ -82,10 +82,13 @@ def read_column_map(path: "str | Path | Mapping | None") -> dict[str, dict]:
         p = Path(path)
         if not p.is_file():
             raise S.SchemaError([S.Problem("", None, f"column map file not found: {p}")])
+        from kit.safeyaml import YamlError
+        from kit.safeyaml import load as load_yaml
+
         try:
-            spec = yaml.safe_load(p.read_text(encoding="utf-8-sig")) or {}
-        except yaml.YAMLError as exc:
-            raise S.SchemaError([S.Problem("", None, f"column map {p} is not valid YAML ({exc})")]) from None
+            spec = load_yaml(p.read_text(encoding="utf-8-sig"), source=f"column map {p}") or {}
+        except YamlError as exc:
+            raise S.SchemaError([S.Problem("", None, str(exc))]) from None
         where = str(p)
     if not isinstance(spec, dict):
         raise S.SchemaError([S.Problem("", None, f"{where}: expected a mapping of tables")])
@@ -105,8 +108,10 @@ def read_column_map(path: "str | Path | Mapping | None") -> dict[str, dict]:
 
 
 def safe_url(url: str) -> str:
-    """A database URL with its password masked."""
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+    """A source's text with its secrets masked (:func:`kit.credentials.mask_secrets`)."""
+    from kit.credentials import mask_secrets
+
+    return mask_secrets(url)
 
 
 # --- engines ----------------------------------------------------------------------------------
@@ -205,13 +210,20 @@ def _excel_arrow(path: Path):
     return pa.table(cols)
 
 
-def _find_file(folder: Path, name: str) -> Path | None:
+def _find_files(folder: Path, name: str) -> list[Path]:
+    """Every file of ``folder`` that could hold table ``name`` (``reps.csv``, ``reps.xlsx``...)."""
     candidates = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    for suffix in FILE_SUFFIXES:
-        hit = candidates.get(f"{name.lower()}{suffix}")
-        if hit is not None:
-            return hit
-    return None
+    return [candidates[f"{name.lower()}{suffix}"] for suffix in FILE_SUFFIXES
+            if f"{name.lower()}{suffix}" in candidates]
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    """True when ``path`` (symbolic links followed) lies inside ``folder``."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve(strict=True))
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _register_file(con: Any, table: str, path: Path, tmp: Path) -> "ir.Table":
@@ -231,8 +243,9 @@ def _register_file(con: Any, table: str, path: Path, tmp: Path) -> "ir.Table":
         con.con.register(f"{name}_arrow", _excel_arrow(path))
         con.raw_sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
         con.con.unregister(f"{name}_arrow")
-    else:  # pragma: no cover - _find_file only finds the suffixes above
-        raise ValueError(suffix)
+    else:  # a column map's files: may name any file
+        raise S.SchemaError([S.Problem(table, None, f"unsupported file type '{suffix or '(none)'}': give the "
+                                       f"table as .csv, .parquet or .xlsx", file=path.name)])
     return con.table(name)
 
 
@@ -246,19 +259,40 @@ def _open_folder(folder: Path, cmap: dict) -> Opened:
         if wanted:
             path = folder / wanted
             if not path.is_file():
-                problems.append(S.Problem(table, None, f"the column map names file '{wanted}', which is not in {folder}"))
+                problems.append(S.Problem(table, None,
+                                          f"the column map names file '{wanted}', which is not in {folder}"))
                 continue
         else:
-            path = _find_file(folder, table)
+            found = _find_files(folder, table)
+            if len(found) > 1:
+                both = " and ".join(p.name for p in found)
+                problems.append(S.Problem(table, None, f"two files for one table: {both} in {folder}; keep one "
+                                          f"(or name it in the column map's files:)"))
+                continue
+            path = found[0] if found else None
         if path is None:
             if table not in S.OPTIONAL_TABLES:
                 problems.append(S.Problem(table, None, f"table missing: expected a file {table}.csv, "
                                           f"{table}.parquet or {table}.xlsx in {folder}"))
             continue
+        if not _inside(folder, path):
+            # a column map path with '..' or an absolute path, or a symbolic link leading out
+            problems.append(S.Problem(table, None, f"the file for {table} ('{wanted or path.name}') lies outside the "
+                                      f"source folder {folder}; a source reads only its own folder",
+                                      file=str(wanted or path.name)))
+            continue
         try:
             tables[table] = _register_file(con, table, path, Path(tmp.name))
         except S.SchemaError as exc:
             problems += exc.problems
+            continue
+        except MemoryError:
+            size = path.stat().st_size
+            sheet = ", a sheet with very distant cells" if path.suffix.lower() in (".xlsx", ".xls") else ""
+            problems.append(S.Problem(table, None, f"ran out of memory reading the file "
+                                      f"({size / 1e6:,.0f} MB on disk{sheet}). "
+                                      f"Split it by quarter, save it as Parquet, or load it into a database and give "
+                                      f"its URL as the source", file=path.name))
             continue
         except Exception as exc:  # a corrupt file: say which and why
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -350,12 +384,12 @@ def _open_url(url: str, cmap: dict, db_schema: str | None) -> Opened:
         from kit.spark import connect as spark_connect
 
         con = spark_connect(url)
-        return _open_database(con, url, cmap, db_schema)
+        return _open_database(con, safe_url(url), cmap, db_schema)
     try:
         con = ibis.connect(url)
     except Exception as exc:
         raise S.SchemaError([S.Problem("", None, f"cannot connect to {safe_url(url)} "
-                                       f"({type(exc).__name__}: {exc})")]) from None
+                                       f"({type(exc).__name__}: {safe_url(str(exc))})")]) from None
     return _open_database(con, safe_url(url), cmap, db_schema)
 
 

@@ -15,7 +15,8 @@ customer's account.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -41,7 +42,7 @@ __all__ = [
 # --- Ibis expressions, shared by the KPI layer and by dimension_scores ------------------------
 
 
-def _mean_of_answered(t: "ir.Table", items: list[Item], instrument: Instrument, min_answered: int):
+def _mean_of_answered(t: ir.Table, items: list[Item], instrument: Instrument, min_answered: int):
     import ibis
 
     total = None
@@ -57,7 +58,7 @@ def _mean_of_answered(t: "ir.Table", items: list[Item], instrument: Instrument, 
     return ibis.ifelse(count >= min_answered, total / count.cast("float64"), ibis.null("float64"))
 
 
-def dimension_score_exprs(t: "ir.Table", instrument: Instrument) -> dict[str, Any]:
+def dimension_score_exprs(t: ir.Table, instrument: Instrument) -> dict[str, Any]:
     """Ibis expressions of each dimension's score on a survey table (see the module docstring)."""
     out = {}
     for dim in instrument.dimensions:
@@ -66,7 +67,7 @@ def dimension_score_exprs(t: "ir.Table", instrument: Instrument) -> dict[str, An
     return out
 
 
-def tag_score_expr(t: "ir.Table", instrument: Instrument, tag: str):
+def tag_score_expr(t: ir.Table, instrument: Instrument, tag: str):
     """Mean of the answered items carrying ``tag`` (reflected), at least one answered."""
     items = instrument.tagged(tag)
     if not items:
@@ -74,7 +75,7 @@ def tag_score_expr(t: "ir.Table", instrument: Instrument, tag: str):
     return _mean_of_answered(t, items, instrument, 1)
 
 
-def attributed_surveys(surveys: "ir.Table", interactions: "ir.Table", customers: "ir.Table") -> "ir.Table":
+def attributed_surveys(surveys: ir.Table, interactions: ir.Table, customers: ir.Table) -> ir.Table:
     """Survey rows with ``rep_id`` filled: their own, else the interaction's rep, else the owner.
 
     Adds ``credited_via`` in {response, interaction, owner, none}.
@@ -99,7 +100,7 @@ def attributed_surveys(surveys: "ir.Table", interactions: "ir.Table", customers:
 
 
 def dimension_scores(
-    data: "Dataset", quarter: "str | Iterable[str] | None" = None, *, items: bool = False
+    data: Dataset, quarter: str | Iterable[str] | None = None, *, items: bool = False
 ) -> pd.DataFrame:
     """One row per survey response with the rep it is credited to and its dimension scores.
 

@@ -9,6 +9,10 @@ try:  # tests/ as a package (tests/__init__.py) or as a rootdir folder on sys.pa
 except ImportError:
     from pgserver import PostgresServer, require_bindir
 
+# fixtures defined beside the helpers they use, shared with every test module from here
+from tests.datasets import sample  # noqa: E402,F401  (a fixture)
+from tests.test_browser import browser  # noqa: E402,F401  (a fixture)
+
 _PG_FIXTURES = {"postgres_server", "postgres_url"}
 
 

@@ -12,6 +12,6 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
 @pytest.fixture(scope="session")
-def sample() -> "kit.Dataset":
+def sample() -> kit.Dataset:
     """The bundled sample data, loaded once."""
     return kit.load(SAMPLES)

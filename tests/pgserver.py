@@ -372,7 +372,7 @@ class PostgresServer:
                 f"{what} timed out after {timeout:.0f} s", args, exc.stdout, exc.stderr
             )) from None
         except OSError as exc:
-            raise PostgresServerError(self._describe(f"{what} could not run: {exc}", args))
+            raise PostgresServerError(self._describe(f"{what} could not run: {exc}", args)) from exc
         if proc.returncode != 0:
             raise PostgresServerError(self._describe(
                 f"{what} exited with status {proc.returncode}", args, proc.stdout, proc.stderr

@@ -40,6 +40,26 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
          "--remote-allow-origins=*", "--remote-debugging-port=0", "--window-size=1280,900"]
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:", "chrome-error:")
+#: a desktop browser and a phone (CSS pixels)
+WIDTHS = (1280, 390)
+
+
+def artifacts_dir(*parts: str) -> Path:
+    """Where the browser tests keep their screenshots: ``KIT_TEST_ARTIFACTS``, else
+    ``outputs/test-artifacts/`` of the project (ignored by git), so that a run's screenshots
+    can be looked at after the test's temporary folders are gone."""
+    default = Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts"
+    base = Path(os.environ.get("KIT_TEST_ARTIFACTS") or default)
+    folder = base.joinpath(*parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def assert_no_horizontal_overflow(got: dict, where: str) -> None:
+    """Nothing sticks out of the page sideways (wide tables scroll inside their own box)."""
+    o = got["overflow"]
+    assert o["scroll"] <= o["view"] + 1 and not o["wide"], \
+        f"{where}: the page is {o['scroll']} px wide in a {o['view']} px window; too wide: {o['wide']}"
 
 
 def _require_chromium() -> None:
@@ -66,7 +86,7 @@ class DevTools:
         # build), and every call() has its own deadline.
         self.ws.settimeout(None)
         self.ids = itertools.count(1)
-        self.events: "queue.Queue[dict]" = queue.Queue()
+        self.events: queue.Queue[dict] = queue.Queue()
         self.replies: dict[int, dict] = {}
         self.lock = threading.Condition()
         self.closed = False
@@ -152,14 +172,37 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def open_page(dt: DevTools, path: Path, screenshot: Path) -> dict:
-    """Load a file in a new tab; return its requests, blocked requests, errors, text and screenshot."""
+OVERFLOW_JS = """(() => {
+  const vw = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= vw + 1) continue;
+    let clipped = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if ((o === 'auto' || o === 'scroll' || o === 'hidden') && p.getBoundingClientRect().right <= vw + 1) {
+        clipped = true; break; }
+    }
+    if (!clipped) wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.split(' ')[0] : '') + ' ' + Math.round(r.right) + 'px');
+  }
+  return {scroll: document.documentElement.scrollWidth, view: vw, wide: wide.slice(0, 8)};
+})()"""
+
+
+def open_page(dt: DevTools, path: Path, screenshot: Path, width: int = 1280) -> dict:
+    """Load a file in a new tab ``width`` CSS pixels wide (390: a phone); return its requests,
+    blocked requests, errors, text, images, horizontal overflow and a full-page screenshot."""
     target = dt.call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = dt.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     while not dt.events.empty():
         dt.events.get_nowait()
     for domain in ("Page", "Runtime", "Log", "Network"):
         dt.call(f"{domain}.enable", session=session)
+    mobile = width < 600
+    dt.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 1,
+                                                   "mobile": mobile}, session=session)
     # every request to the network is paused here and refused: a report must not need any
     dt.call("Fetch.enable", {"patterns": [{"urlPattern": "http*"}, {"urlPattern": "ws*"}, {"urlPattern": "ftp*"}]},
             session=session)
@@ -195,7 +238,8 @@ def open_page(dt: DevTools, path: Path, screenshot: Path) -> dict:
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            errors.append(f"{params['entry'].get('source')}: {params['entry'].get('text')} {params['entry'].get('url', '')}")
+            entry = params["entry"]
+            errors.append(f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}")
     assert loaded, f"{path.name} did not finish loading"
     text = dt.call("Runtime.evaluate", {"expression": "document.body.innerText", "returnByValue": True},
                    session=session)["result"]["value"]
@@ -204,15 +248,18 @@ def open_page(dt: DevTools, path: Path, screenshot: Path) -> dict:
         "returnByValue": True}, session=session)["result"]["value"]
     lang = dt.call("Runtime.evaluate", {"expression": "document.documentElement.lang", "returnByValue": True},
                    session=session)["result"]["value"]
+    overflow = dt.call("Runtime.evaluate", {"expression": OVERFLOW_JS, "returnByValue": True},
+                       session=session)["result"]["value"]
     metrics = dt.call("Page.getLayoutMetrics", session=session)
     size = metrics.get("cssContentSize") or metrics["contentSize"]
-    width, height = 1280, min(int(size["height"]) + 20, 8000)
+    height = min(int(size["height"]) + 20, 8000)
     dt.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
-                                                   "mobile": False}, session=session)
+                                                   "mobile": mobile}, session=session)
     shot = dt.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
     screenshot.write_bytes(base64.b64decode(shot["data"]))
     dt.call("Target.closeTarget", {"targetId": target})
-    return {"requests": requests, "blocked": blocked, "errors": errors, "text": text, "images": images, "lang": lang}
+    return {"requests": requests, "blocked": blocked, "errors": errors, "text": text, "images": images, "lang": lang,
+            "overflow": overflow}
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +290,9 @@ def test_management_reports_render_offline_without_errors(browser, shared, tmp_p
         assert got["lang"] == "zh"
         assert (shots / name).stat().st_size > 10_000
         if "management" in page.parts:
-            assert "本报告采用的参数" in got["text"] and "数据范围" in got["text"], page
+            # findings first; the parameters and data covered in a collapsed appendix at the end
+            assert "附录:本季度采用的参数" in got["text"] and "本报告采用的参数" not in got["text"], page
+            assert got["text"].index("各渠道的服务互动") < got["text"].index("附录:本季度采用的参数")
             assert "各渠道的服务互动" in got["text"] and "[已隐去]" in got["text"]
             assert "kit.report.begin" not in got["text"] and "import " not in got["text"]  # no code
             assert got["images"] and all(ok for ok, _ in got["images"]), got["images"]  # the chart is drawn

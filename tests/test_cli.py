@@ -1,4 +1,4 @@
-"""The kit command: sample, validate and kpis end to end (run is tested in test_report.py)."""
+"""The kit command: sample, validate and kpis end to end (run is tested in tests/report/)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,11 @@ def test_bad_quarter_is_a_message_not_a_traceback():
     r = _kit("kpis", "--quarter", "2026Q5")
     assert r.returncode != 0
     assert "Traceback" not in r.stderr and "2026Q3" in r.stderr
+
+
+def test_last_complete_quarter():
+    # The sample data ends with 2026Q3, which closed on 2026-09-30: from October on it is the
+    # last complete quarter. A quarter not yet over would be skipped (tests/test_periods.py).
+    r = _kit("kpis", "--quarter", "last-complete")
+    assert r.returncode == 0, r.stderr
+    assert "KPIs for 2026Q3 from" in r.stdout

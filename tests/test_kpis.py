@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import pandas as pd
 import pytest
@@ -39,15 +38,18 @@ R1 = {
     "first_contact_resolution_rate": (2 / 3, 3),   # resolved with contacts: I1 1, I2 3, I5 1
     "reopen_rate": (1 / 3, 3),                     # resolved: I1 no, I2 yes, I5 no
     "needs_understood_score": (4.0, 3),            # q_communication_1: S1 5, S3 4, S5 3
-    "transparency_score": (4.0, 3),                # S1 (4 + (6-2))/2 = 4, S2 3 (one of two answered), S5 (5 + (6-1))/2 = 5; S3 none
+    # S1 (4 + (6-2))/2 = 4, S2 3 (one of two answered), S5 (5 + (6-1))/2 = 5; S3 none
+    "transparency_score": (4.0, 3),
     "first_response_hours_median": (2.0, 3),       # I1 2 h, I2 26 h, I5 1 h
     "callback_within_24h_rate": (2 / 3, 3),        # phone/e-mail: I1 2 h yes, I2 26 h no, I5 1 h yes
     "needs_analysis_success_rate": (0.5, 2),       # D1 won, D2 lost
     "personalized_proposals": (1.0, 3),            # created in Q3: D2 no, D3 yes, D6 no
     "personalized_acceptance_rate": (1.0, 1),      # D1 won
     "proactive_contact_share": (3 / 7, 7),
-    "complaints_per_100_customers": (100.0, 2),    # owns C1, C2 (since 2026-08-01 < Oct 1); complaints I1 (C1), I5 (C2): 100 * 2 / 2
-    "proactive_resolution_rate": (0.5, 2),         # C1: proactive I4 07-10 before complaint I1 07-15 yes; C2: complaint I5 08-10 before proactive I6 08-20 no
+    # owns C1, C2 (since 2026-08-01 < Oct 1); complaints I1 (C1), I5 (C2): 100 * 2 / 2
+    "complaints_per_100_customers": (100.0, 2),
+    # C1: proactive I4 07-10 before complaint I1 07-15 yes; C2: complaint I5 08-10 before proactive I6 08-20 no
+    "proactive_resolution_rate": (0.5, 2),
     "revenue_won": (1250.5, 2),                    # 1000 + 250.50
     "quota_attainment": (1250.5 / 5000, 2),        # quota 5000
     "win_rate": (2 / 3, 3),                        # D1 won, D2 lost, D6 won
@@ -73,7 +75,8 @@ R2 = {
     "personalized_acceptance_rate": (1.0, 1),
     "proactive_contact_share": (0.0, 3),            # I7 I8 I9, none proactive
     "complaints_per_100_customers": (0.0, 1),       # I9's customer C4 is not owned in Q3
-    "proactive_resolution_rate": (0.0, 1),          # C4: complaint, no proactive contact (I11 on C3 was by R1, not the owner)
+    # C4: complaint, no proactive contact (I11 on C3 was by R1, not the owner)
+    "proactive_resolution_rate": (0.0, 1),
     "revenue_won": (2000.0, 1),
     "quota_attainment": (math.nan, 0),              # no quota
     "win_rate": (1.0, 1),
@@ -188,10 +191,11 @@ def test_user_kpi_from_a_notebook(data):
              name={"zh": "拜访占比", "en": "Visit share"})
         def visit_share2(t):
             s = t.interactions
-            return Aggregate(s, rate(s.channel == "email"), s.interaction_id.count())
+            return Aggregate(s, rate(s.channel != "visit"), s.interaction_id.count())
 
+        # the new definition's value (the old one gave 1/7): a redefinition ignored would fail here
         assert kit.kpis.compute(data, quarter="2026Q3", kpis=["visit_share"]).loc["R1", "visit_share"] == \
-            pytest.approx(1 / 7)  # I1 is R1's only e-mail in Q3
+            pytest.approx(6 / 7)
     finally:
         kit.kpis.unregister("visit_share")
     # a built-in cannot be overwritten by accident

@@ -86,7 +86,8 @@ def test_every_problem_is_listed_at_once():
 
 
 def test_valid_values_are_normalized():
-    v = P.validate({"min_n": 10.0, "fiscal_start_month": 4, "max_quarantine_share": 0, "analysis": {"n_boot": 200, "cap": 5}})
+    v = P.validate({"min_n": 10.0, "fiscal_start_month": 4, "max_quarantine_share": 0, "analysis": {"n_boot": 200,
+                                                                                                    "cap": 5}})
     assert v["min_n"] == 10 and isinstance(v["min_n"], int)
     assert v["fiscal_start_month"] == 4 and v["max_quarantine_share"] == 0.0
     assert v["analysis"] == {"n_boot": 200, "cap": 5}
@@ -195,8 +196,8 @@ def test_yaml_is_read_safely(tmp_path: Path):
 
 
 def test_parse_set():
-    assert P.parse_set(["min_n=10", "kpi.callback_hours=12.5", "lang=en", "pseudonymize=true", "column_map="]) == {
-        "min_n": 10, "kpi": {"callback_hours": 12.5}, "lang": "en", "pseudonymize": True, "column_map": None}
+    assert P.parse_set(["min_n=10", "kpi.callback_hours=12.5", "lang=en", "pseudonymize=true"]) == {
+        "min_n": 10, "kpi": {"callback_hours": 12.5}, "lang": "en", "pseudonymize": True}
     with pytest.raises(P.ParamsError, match="write KEY=VALUE"):
         P.parse_set(["min_n"])
 

@@ -50,3 +50,23 @@ def test_bad_ranges_and_fiscal_months():
         Quarter.parse("2026Q1", fiscal_start_month=13)
     with pytest.raises(PeriodError):
         parse_quarters(5)
+
+
+def test_last_complete_is_the_quarter_that_has_closed():
+    from kit.periods import choose_named, last_complete
+
+    have = ["2026Q2", "2026Q3", "2026Q4"]
+    # on 5 October the fourth quarter has a few days of data; the third has closed
+    assert str(last_complete(have, today="2026-10-05")) == "2026Q3"
+    assert str(last_complete(have, today="2026-10-01")) == "2026Q3"      # the first day after Q3
+    assert str(last_complete(have, today="2026-09-30")) == "2026Q2"
+    assert str(last_complete(have, today="2027-02-01")) == "2026Q4"
+    # with data missing for the closed quarter, the one before it that has data
+    assert str(last_complete(["2026Q1", "2026Q4"], today="2026-12-01")) == "2026Q1"
+    # fiscal year from April: fiscal 2026Q2 is July-September 2026
+    assert str(last_complete(["2026Q2", "2026Q3"], today="2026-10-05", fiscal_start_month=4)) == "2026Q2"
+    with pytest.raises(PeriodError, match="No complete quarter with data on 2026-09-30.*2026Q3 to 2026Q3"):
+        last_complete(["2026Q3"], today="2026-09-30")
+    assert choose_named("last_complete", have, today="2026-10-05") == ["2026Q3"]
+    assert choose_named(None, have) == ["2026Q4"] and choose_named("all", have) == have
+    assert choose_named("2026Q3", have) is None

@@ -192,8 +192,9 @@ def test_value_ranges_and_vocabularies(tables):
 def test_comments_carry_personal_data_to_redact(tables):
     comments = tables["surveys"]["comment"].dropna()
     assert 0.1 < len(comments) / len(tables["surveys"]) < 0.4
-    assert comments.str.contains(r"1380013\d{4}").any()
+    assert comments.str.contains(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}").any()
     assert comments.str.contains(r"[a-z]+\d+@example\.com").any()
+    assert comments.str.contains(r"\d{17}[\dX]").any() and comments.str.contains(r"\+44 20").any()
 
 
 def test_arguments_are_checked(tmp_path):
@@ -271,3 +272,22 @@ def test_true_reps_and_roles(tables):
     for rep in roles["gaming"]:
         per_q = counts.loc[rep]
         assert per_q.get("2026Q3", 0) > 2 * per_q.loc[:"2025Q4"].mean(), rep
+
+
+def test_the_confounding_option_plants_a_selling_skill_on_deals_only():
+    plain = sample.generate(seed=7, scale=0.5)
+    conf = sample.generate(seed=7, scale=0.5, confounded_sales=True)
+    for name in ("reps", "customers", "interactions", "surveys", "quotas"):
+        pd.testing.assert_frame_equal(plain[name], conf[name])  # satisfaction is untouched
+    truth = sample.true_reps(seed=7, scale=0.5, confounded_sales=True)
+    # exactly the documented correlation (the rest of the skill is made orthogonal to the abilities)
+    assert "correlation with responsiveness ability 0.8" in sample.GROUND_TRUTH["confounded_sales"]["selling_skill"]
+    assert truth["ability_selling"].corr(truth["ability_responsiveness"]) == pytest.approx(0.8, abs=1e-9)
+    # the selling skill alone moves the deals: reps' won revenue follows it
+    won = conf["deals"][conf["deals"]["stage"] == "won"].groupby("rep_id")["amount"].sum()
+    won0 = plain["deals"][plain["deals"]["stage"] == "won"].groupby("rep_id")["amount"].sum()
+    lift = (won / won0).reindex(truth.index)
+    assert lift.corr(truth["ability_selling"], method="spearman") > 0.5
+    assert set(sample.GROUND_TRUTH["confounded_sales"]["kpis"]) == {"revenue_won", "win_rate", "quota_attainment"}
+    with pytest.raises(ValueError, match="confounded_sales must be True or False"):
+        sample.generate(scale=0.05, confounded_sales="yes")

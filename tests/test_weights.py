@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 import kit
 from kit.analysis import check_weights, round_to_total
-from tests.datasets import sample  # noqa: F401  (fixture)
 
 
 def test_check_weights_names_the_problem():
@@ -65,7 +64,29 @@ def test_recommendation_invariants(sample, evidence, raw, cap):
     assert set(gained["verdict"]) <= {"valid", "weak", "insufficient data"}
     assert (gained.loc[gained["verdict"] == "valid", "reason"].str.contains("moved toward")).all()
     lost = ch[ch["change"] < -1]
-    assert set(lost["verdict"]) <= {"not valid"}
+    assert set(lost["verdict"]) <= {"not valid", "confounded", "inconclusive"}
+    assert (ch.loc[sales, "reason"].str.contains("business decision")).all()
+    valid = ch["verdict"] == "valid"
+    assert rec.valid_share_before == pytest.approx(ch.loc[valid, "old"].sum() / 100)
+    assert rec.valid_share_after == pytest.approx(ch.loc[valid, "new"].sum() / 100)
     assert ch["reason"].str.len().min() > 0
     assert -1 <= rec.kendall_tau <= 1
     assert rec.next_quarter == "2026Q4"
+
+
+def test_protected_kpis_keep_their_weight_whatever_the_evidence(sample, evidence):
+    validity, drivers = evidence
+    weights = {"revenue_won": 30, "csat_mean": 30, "personalized_proposals": 20, "resolution_hours_median": 20}
+    assert validity.loc["personalized_proposals", "verdict"] in {"inconclusive", "not valid"}
+    rec = kit.analysis.recommend_weights(sample, "2026Q3", weights=weights, validity=validity, drivers=drivers)
+    assert rec.changes.at["personalized_proposals", "change"] < 0
+    assert rec.valid_share_after > rec.valid_share_before
+    kept = kit.analysis.recommend_weights(sample, "2026Q3", weights=weights, validity=validity, drivers=drivers,
+                                          protected=["personalized_proposals"])
+    assert kept.changes.at["personalized_proposals", "change"] == 0
+    assert "protected by the parameters" in kept.changes.at["personalized_proposals", "reason"]
+    # listing protected KPIs replaces the default: the sales KPI can now give up weight
+    assert kept.changes.at["revenue_won", "change"] <= 0
+    with pytest.raises(ValueError, match="not KPI ids"):
+        kit.analysis.recommend_weights(sample, "2026Q3", weights=weights, validity=validity, drivers=drivers,
+                                       protected=["revenue"])

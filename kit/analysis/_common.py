@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,14 +16,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__: list[str] = []
 
 
-def one_quarter(data: "Dataset", quarter: "str | Quarter | None") -> Quarter:
+def one_quarter(data: Dataset, quarter: str | Quarter | None) -> Quarter:
     qs = data.quarters_for(quarter)
     if len(qs) != 1:
         raise ValueError(f"quarter must name one quarter, like '2026Q3' (or 'latest'); got {quarter!r}.")
     return qs[0]
 
 
-def window(data: "Dataset", q: Quarter, size: int) -> list[Quarter]:
+def window(data: Dataset, q: Quarter, size: int) -> list[Quarter]:
     """The quarters ending at ``q``, at most ``size`` of them, among those with data."""
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"window must be a whole number of quarters >= 1; got {size!r}.")
@@ -30,11 +31,11 @@ def window(data: "Dataset", q: Quarter, size: int) -> list[Quarter]:
     return [x for x in (q.previous(k) for k in range(size - 1, -1, -1)) if x.index in have] or [q]
 
 
-def has_quarter(data: "Dataset", q: Quarter) -> bool:
+def has_quarter(data: Dataset, q: Quarter) -> bool:
     return q.index in {x.index for x in data.quarters()}
 
 
-def scores(data: "Dataset", quarters: Iterable[Quarter]) -> pd.DataFrame:
+def scores(data: Dataset, quarters: Iterable[Quarter]) -> pd.DataFrame:
     """Dimension scores of the responses in these quarters (kit.survey.dimension_scores)."""
     from kit.survey import dimension_scores
 
@@ -54,7 +55,7 @@ def rep_means(scored: pd.DataFrame, dimensions: list[str], by_quarter: bool = Fa
     return out
 
 
-def kpi_table(data: "Dataset", quarters: list[Quarter], settings: Any, kpis: list[str] | None = None) -> pd.DataFrame:
+def kpi_table(data: Dataset, quarters: list[Quarter], settings: Any, kpis: list[str] | None = None) -> pd.DataFrame:
     """KPIs for the quarters, always indexed by (quarter, rep_id)."""
     from kit.kpis import compute
 
@@ -74,7 +75,7 @@ def pooled(values: pd.DataFrame, kpi_id: str, min_n: int) -> pd.DataFrame:
     return out[out["n"] >= min_n]
 
 
-def split_half(data: "Dataset", half: int) -> "Dataset":
+def split_half(data: Dataset, half: int) -> Dataset:
     """The data of half of the customers (by a hash of customer_id): all their rows, every rep.
 
     Customers are the sampling unit, so each half keeps whole customer histories and the
@@ -99,7 +100,7 @@ def split_half(data: "Dataset", half: int) -> "Dataset":
                    fingerprints={}, fiscal_start_month=data.fiscal_start_month)
 
 
-def settings_of(settings: "Any | Mapping | None") -> Any:
+def settings_of(settings: Any | Mapping | None) -> Any:
     from kit.kpis import KPISettings
 
     return settings if isinstance(settings, KPISettings) else KPISettings.from_dict(settings)

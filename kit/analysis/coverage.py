@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -9,20 +11,50 @@ import pandas as pd
 
 from kit import stats
 from kit.analysis import _common as common
+from kit.results import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
 
-__all__ = ["coverage", "rep_scores", "quarantine_summary"]
+__all__ = ["coverage", "rep_scores", "quarantine_summary", "CoverageResult", "RepScoresResult"]
 
 
-def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) -> pd.DataFrame:
+@dataclass(frozen=True)
+class CoverageResult(Result):
+    """Rows behind each rep (``table``, see :func:`coverage`), for a quarter and ``min_n``."""
+
+    quarter: str = ""
+    min_n: int = 10
+
+
+@dataclass(frozen=True)
+class RepScoresResult(Result):
+    """Raw and shrunk rep means (``table``, see :func:`rep_scores`).
+
+    Attributes
+    ----------
+    quarter, score : str
+    sd : float
+        The response-level standard deviation (for funnel limits).
+    grand, tau2, sigma2 : float
+        The overall mean and the variance components of the shrinkage.
+    """
+
+    quarter: str = ""
+    score: str = "csat"
+    sd: float = math.nan
+    grand: float = math.nan
+    tau2: float = math.nan
+    sigma2: float = math.nan
+
+
+def coverage(data: Dataset, quarter: str | None = None, *, min_n: int = 10) -> CoverageResult:
     """Rows behind each rep in a quarter.
 
     Returns
     -------
-    DataFrame
-        Indexed by rep_id: ``rep_name, team, active, responses`` (survey responses credited),
+    CoverageResult
+        ``table`` indexed by rep_id: ``rep_name, team, active, responses`` (survey responses credited),
         ``issues`` (customer-raised interactions opened), ``interactions``, ``deals_closed``,
         ``customers`` (accounts owned), ``enough_responses`` (responses >= ``min_n``).
     """
@@ -35,7 +67,8 @@ def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) ->
     inter = t["interactions"]
     inter = inter[(inter["opened_at"] >= q.start) & (inter["opened_at"] < q.end)]
     deals = t["deals"]
-    closed = deals[deals["stage"].isin(["won", "lost"]) & (deals["closed_at"] >= q.start) & (deals["closed_at"] < q.end)]
+    closed = deals[deals["stage"].isin(["won",
+                                        "lost"]) & (deals["closed_at"] >= q.start) & (deals["closed_at"] < q.end)]
     cust = t["customers"]
     cust = cust[cust["since"].isna() | (cust["since"] < q.end)]
     out = pd.DataFrame(index=reps.index)
@@ -49,19 +82,19 @@ def coverage(data: "Dataset", quarter: str | None = None, *, min_n: int = 10) ->
     out["deals_closed"] = closed.groupby("rep_id").size().reindex(out.index).fillna(0).astype(int)
     out["customers"] = cust.groupby("owner_rep_id").size().reindex(out.index).fillna(0).astype(int)
     out["enough_responses"] = out["responses"] >= min_n
-    out.attrs.update({"quarter": str(q), "min_n": min_n})
-    return out
+    return CoverageResult(table=out, quarter=str(q), min_n=min_n)
 
 
-def rep_scores(data: "Dataset", quarter: str | None = None, *, score: str = "csat", ci: float = 0.95) -> pd.DataFrame:
+def rep_scores(data: Dataset, quarter: str | None = None, *, score: str = "csat", ci: float = 0.95
+               ) -> RepScoresResult:
     """Each rep's mean survey score, raw and shrunk (normal-normal empirical Bayes), for a quarter.
 
     Returns
     -------
-    DataFrame
-        As :func:`kit.stats.shrink`: indexed by rep_id, ``n, raw, shrunk, lower, upper, weight``;
-        ``attrs`` add ``sd`` (the response-level standard deviation, for funnel limits) and
-        ``score``.
+    RepScoresResult
+        ``table`` as :func:`kit.stats.shrink`'s: indexed by rep_id, ``n, raw, shrunk, lower,
+        upper, weight``; fields ``sd`` (the response-level standard deviation, for funnel
+        limits), ``score``, ``quarter`` and the shrinkage's ``grand``, ``tau2``, ``sigma2``.
     """
     q = common.one_quarter(data, quarter)
     sc = common.scores(data, [q])
@@ -70,14 +103,12 @@ def rep_scores(data: "Dataset", quarter: str | None = None, *, score: str = "csa
                          f"got {score!r}.")
     rows = pd.DataFrame({"rep_id": sc["rep_id"].astype(str),
                          "v": pd.to_numeric(sc[score], errors="coerce").astype(float)}).dropna()
-    out = stats.shrink(rows, "rep_id", "v", kind="mean", ci=ci)
-    out.attrs["sd"] = float(np.std(rows["v"], ddof=1))
-    out.attrs["score"] = score
-    out.attrs["quarter"] = str(q)
-    return out
+    sh = stats.shrink(rows, "rep_id", "v", kind="mean", ci=ci)
+    return RepScoresResult(table=sh.table, quarter=str(q), score=score, sd=float(np.std(rows["v"], ddof=1)),
+                           grand=sh.grand, tau2=sh.tau2, sigma2=sh.sigma2)
 
 
-def quarantine_summary(data: "Dataset") -> pd.DataFrame:
+def quarantine_summary(data: Dataset) -> pd.DataFrame:
     """The rows set aside, counted by table and reason, with an example row.
 
     Returns

@@ -2,24 +2,82 @@
 
 from __future__ import annotations
 
+import math
 import warnings
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kit import stats
 from kit.analysis import _common as common
+from kit.results import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
 
-__all__ = ["reliability", "drivers", "rep_reliability", "dimension_trends", "QUADRANTS"]
+__all__ = ["reliability", "drivers", "rep_reliability", "dimension_trends", "QUADRANTS", "ReliabilityResult",
+           "DriversResult", "RepReliabilityResult"]
 
 QUADRANTS = ("fix first", "keep up", "maintain", "low priority")
 
 
-def reliability(data: "Dataset", quarter: str | None = None, *, threshold: float = 0.7,
+@dataclass(frozen=True)
+class ReliabilityResult(Result):
+    """Cronbach's alpha per dimension (``table``, see :func:`reliability`).
+
+    Attributes
+    ----------
+    quarter : str
+    items : DataFrame
+        One row per item: ``dimension, item, reverse, alpha_if_deleted, item_total``.
+    missing : str
+        How missing answers were handled.
+    threshold : float
+    """
+
+    quarter: str = ""
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)
+    missing: str = ""
+    threshold: float = 0.7
+
+
+@dataclass(frozen=True)
+class DriversResult(Result):
+    """Key drivers (``table``, see :func:`drivers`) and the facts of the fit.
+
+    Attributes
+    ----------
+    r2 : float
+    n : int
+    quarter, method, ordinal_note : str
+    differences : DataFrame
+        Bootstrap pairwise differences of the shares.
+    ordinal_agrees : bool or None
+    n_boot : int
+    seed : Any
+    """
+
+    r2: float = math.nan
+    n: int = 0
+    quarter: str = ""
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ordinal_agrees: Any = None
+    ordinal_note: str = ""
+    method: str = ""
+    n_boot: int = 0
+    seed: Any = None
+
+
+@dataclass(frozen=True)
+class RepReliabilityResult(Result):
+    """How well reps are measured (``table``, see :func:`rep_reliability`), for a quarter."""
+
+    quarter: str = ""
+
+
+def reliability(data: Dataset, quarter: str | None = None, *, threshold: float = 0.7,
                 ci: float = 0.95) -> pd.DataFrame:
     """Cronbach's alpha of each dimension of the instrument for a quarter's responses.
 
@@ -27,9 +85,10 @@ def reliability(data: "Dataset", quarter: str | None = None, *, threshold: float
     -------
     DataFrame
         Indexed by dimension: ``items``, ``n`` (respondents used), ``alpha``, ``ci_low``,
-        ``ci_high``, ``flag`` (True when alpha is below ``threshold``). ``attrs["items"]``: one
-        row per item with ``dimension, item, reverse, alpha_if_deleted, item_total`` (corrected
-        item-total correlation); ``attrs["missing"]``: how missing answers were handled.
+        ``ci_high``, ``flag`` (True when alpha is below ``threshold``): the ``table`` of a
+        :class:`ReliabilityResult`, whose ``items`` has one row per item with ``dimension, item,
+        reverse, alpha_if_deleted, item_total`` (corrected item-total correlation) and
+        ``missing`` says how missing answers were handled.
 
     Notes
     -----
@@ -55,8 +114,8 @@ def reliability(data: "Dataset", quarter: str | None = None, *, threshold: float
                           "alpha_if_deleted": float(res.alpha_if_deleted.get(it.column, np.nan)),
                           "item_total": float(res.item_total.get(it.column, np.nan))})
     out = pd.DataFrame(rows).set_index("dimension")
-    out.attrs.update({"quarter": str(q), "items": pd.DataFrame(items), "missing": missing, "threshold": threshold})
-    return out
+    return ReliabilityResult(table=out, quarter=str(q), items=pd.DataFrame(items), missing=missing,
+                             threshold=threshold)
 
 
 def _ordinal_check(df: pd.DataFrame, outcome: str, dims: list[str]) -> dict:
@@ -76,7 +135,7 @@ def _ordinal_check(df: pd.DataFrame, outcome: str, dims: list[str]) -> dict:
 
 
 def drivers(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     outcome: str = "csat",
@@ -112,8 +171,9 @@ def drivers(
         scale), ``change`` (performance minus the previous quarter's), ``quadrant`` in
         {fix first, keep up, maintain, low priority}, ``priority`` (importance times the
         performance gap, in [0, 1], for the weight recommendation).
-        ``attrs``: ``r2``, ``n``, ``quarter``, ``differences`` (bootstrap pairwise
-        differences of shares), ``ordinal_agrees`` (bool), ``ordinal_note`` (a sentence).
+        The ``table`` of a :class:`DriversResult`, whose fields are ``r2``, ``n``,
+        ``quarter``, ``differences`` (bootstrap pairwise differences of shares),
+        ``ordinal_agrees`` (bool), ``ordinal_note`` (a sentence).
 
     Notes
     -----
@@ -163,14 +223,12 @@ def drivers(
                 f"(rank correlation with the linear coefficients {rho:.2f})." if agrees else
                 f"The ordered logit disagrees: its strongest dimension is {top_ord}, not "
                 f"{out['importance'].idxmax()} (rank correlation {rho:.2f}); read the ranking with care.")
-    out.attrs.update({"r2": ri.attrs.get("r2"), "n": ri.attrs.get("n"), "quarter": str(q),
-                      "differences": ri.attrs.get("differences"), "ordinal_agrees": agrees,
-                      "ordinal_note": note, "method": method, "n_boot": n_boot, "seed": seed})
     out.index.name = "dimension"
-    return out
+    return DriversResult(table=out, r2=ri.r2, n=ri.n, quarter=str(q), differences=ri.differences,
+                         ordinal_agrees=agrees, ordinal_note=note, method=method, n_boot=n_boot, seed=seed)
 
 
-def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
+def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
                     ) -> pd.DataFrame:
     """How well a rep's survey score is measured: ICC(1), reliability at the median n, n needed.
 
@@ -193,21 +251,28 @@ def rep_reliability(data: "Dataset", quarter: str | None = None, *, targets: tup
         d = pd.DataFrame({"rep_id": sc["rep_id"].astype(str),
                           "v": pd.to_numeric(sc[col], errors="coerce").astype(float)}).dropna()
         counts = d.groupby("rep_id").size()
-        icc = stats.icc1(d, "rep_id", "v") if counts.size >= 2 else np.nan
+        if counts.size < 3:  # 1 rep: no between-rep variance at all; 2: one degree of freedom
+            warnings.warn(f"rep_reliability: {col} has {counts.size} rep(s) with responses in {q}; at least 3 "
+                          "are needed to estimate how much of it lies between reps (ICC).", RuntimeWarning,
+                          stacklevel=2)
+            icc = np.nan
+        else:
+            icc = stats.icc1(d, "rep_id", "v")
         med = float(counts.median()) if len(counts) else np.nan
+        known = np.isfinite(icc)
         row = {"score": col, "icc": icc, "reps": int(counts.size), "median_n": med,
-               "reliability_at_median": float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0,
-               "reps_reliable": int((stats.rep_mean_reliability(icc, counts.to_numpy(dtype=float)) >= 0.7).sum())
-               if icc > 0 else 0}
+               "reliability_at_median": (float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0)
+               if known else np.nan,
+               "reps_reliable": (int((stats.rep_mean_reliability(icc, counts.to_numpy(dtype=float)) >= 0.7).sum())
+                                 if icc > 0 else 0) if known else 0}
         for t in targets:
-            row[f"n_for_{t:g}"] = float(np.ceil(stats.responses_needed(icc, t))) if icc > 0 else np.inf
+            row[f"n_for_{t:g}"] = (float(np.ceil(stats.responses_needed(icc, t))) if icc > 0 else np.inf) if known \
+                else np.nan
         rows.append(row)
-    out = pd.DataFrame(rows).set_index("score")
-    out.attrs["quarter"] = str(q)
-    return out
+    return RepReliabilityResult(table=pd.DataFrame(rows).set_index("score"), quarter=str(q))
 
 
-def dimension_trends(data: "Dataset", quarters: str = "all") -> pd.DataFrame:
+def dimension_trends(data: Dataset, quarters: str = "all") -> pd.DataFrame:
     """Mean CSAT and dimension scores per quarter (for trend charts).
 
     Returns

@@ -1,24 +1,49 @@
-"""KPI validity: does each KPI measure something reliable that moves customer satisfaction?"""
+"""KPI validity: does each KPI serve customer satisfaction through the mechanism it claims?
+
+A verdict means what it says. "valid": the KPI is related to the satisfaction it claims to
+serve (its dimension's perception; overall CSAT for sales KPIs), measured on customers other
+than those the KPI was computed from, and the relation survives control for the KPIs of the
+other dimensions; and a rep's quarterly value is reliable enough to rank reps. The evidence
+(see :mod:`kit.analysis._evidence`) is averaged over many random customer halves so that it
+does not swing with one split, decisions are taken on effect sizes with intervals under one
+Benjamini-Hochberg family, and verdicts carry hysteresis from the previous quarter.
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kit import i18n, stats
+from kit.analysis import _buckets as B
 from kit.analysis import _common as C
+from kit.analysis import _evidence as E
 from kit.analysis import _text as T
+from kit.analysis._gaming import gaming
+from kit.results import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
 
-__all__ = ["ValidityThresholds", "kpi_validity", "VERDICTS"]
+__all__ = ["ValidityResult", "ValidityThresholds", "kpi_validity", "VERDICTS", "HYSTERESIS_RULE"]
 
-VERDICTS = ("valid", "weak", "not valid", "insufficient data")
+VERDICTS = ("valid", "weak", "confounded", "inconclusive", "not valid", "insufficient data")
+
+HYSTERESIS_RULE = (
+    "A verdict changes from last quarter's only when this quarter's evidence clears the threshold "
+    "by its interval: a 'valid' KPI stays valid while its partial r is positive and its interval "
+    "still reaches the meaningful effect and its reliability interval still reaches the minimum; "
+    "'confounded' stays while the partial r is not significant and the zero-order r is positive; "
+    "'not valid' stays while the partial r is below the meaningful effect and not significant; "
+    "'weak' stays while the relation is significant and the reliability interval still reaches "
+    "below the minimum; for the satisfaction scores themselves, a verdict stays while the "
+    "reliability interval still reaches its threshold. 'inconclusive' and 'insufficient data' "
+    "carry no memory, and a lack of coverage always decides."
+)
 
 
 @dataclass(frozen=True)
@@ -32,21 +57,22 @@ class ValidityThresholds:
     min_reps : int
         And at least this many reps (default 10).
     reliability_valid, reliability_min : float
-        A KPI is "valid" when it correlates with its target satisfaction over the window
-        (Benjamini-Hochberg controlled) and a rep's quarterly value has a reliability of at
-        least ``reliability_min`` (0.5); "weak" when it is related but too noisy to rank reps
-        on one quarter, or when only its predictive correlation holds. For the survey scores that are satisfaction itself (CSAT,
-        NPS), the verdict is their reliability: "valid" from ``reliability_valid`` (0.7, the
-        usual bar for comparing groups), "weak" from ``reliability_min``. The reason says
-        "reliable" from 0.7 and "moderately reliable" from 0.5.
+        Reliability of a rep's quarterly value: a related KPI is "valid" from
+        ``reliability_min`` (0.5) and "weak" below it. The survey scores that are
+        satisfaction itself (CSAT, NPS) are judged on reliability alone: "valid" from
+        ``reliability_valid`` (0.7), "weak" from ``reliability_min``.
     fdr : float
-        False discovery rate of the Benjamini-Hochberg control over the KPIs (0.05).
+        False discovery rate of the one Benjamini-Hochberg family of deciding tests (0.05).
+    meaningful_r : float
+        The smallest rep-level (partial) correlation that matters (0.2): a KPI whose interval
+        lies below it is "not valid"; one whose interval spans 0 and it is "inconclusive".
     redundant_r : float
         Two KPIs correlating at least this much are reported as overlapping (0.8).
     gaming_rise, gaming_drop : float
-        Gaming flag: a volume KPI up by at least ``gaming_rise`` (relative, 0.25) from the
-        earlier to the later half of the window while its quality counterpart falls by at
-        least ``gaming_drop`` (0.10, e.g. ten points of a rate).
+        Gaming: a volume KPI up by at least ``gaming_rise`` (relative, 0.25) from the earlier
+        to the later half of the window while its quality counterpart falls by at least
+        ``gaming_drop`` (0.10), and the fall is significant (one-sided Fisher exact test,
+        Benjamini-Hochberg over the reps at ``fdr``).
     """
 
     min_coverage: float = 0.5
@@ -54,12 +80,13 @@ class ValidityThresholds:
     reliability_valid: float = 0.7
     reliability_min: float = 0.5
     fdr: float = 0.05
+    meaningful_r: float = 0.2
     redundant_r: float = 0.8
     gaming_rise: float = 0.25
     gaming_drop: float = 0.10
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | None) -> "ValidityThresholds":
+    def from_dict(cls, spec: Mapping[str, Any] | None) -> ValidityThresholds:
         spec = dict(spec or {})
         fields = asdict(cls())
         bad = set(spec) - set(fields)
@@ -73,33 +100,52 @@ class ValidityThresholds:
         return cls(**{**fields, **spec})
 
 
-def _corr(x: pd.Series, y: pd.Series) -> stats.CorrelationResult | None:
-    both = pd.concat([x, y], axis=1, join="inner").dropna()
-    if len(both) < 5 or both.iloc[:, 0].nunique() < 2 or both.iloc[:, 1].nunique() < 2:
-        return None
-    return stats.correlation(both.iloc[:, 0], both.iloc[:, 1], method="spearman")
+@dataclass(frozen=True)
+class ValidityResult(Result):
+    """The verdicts of :func:`kpi_validity` (``table``) and the facts about them.
 
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by KPI id; columns in :func:`kpi_validity`.
+    quarter, previous_quarter : str
+        The quarter judged and the one before it ("" when there is none).
+    window, previous_window : list of str
+        The quarters pooled for this quarter's evidence and for last quarter's.
+    thresholds : dict
+        The :class:`ValidityThresholds` in force.
+    min_n : int or None
+        The ``min_n`` asked for (None: each KPI's own).
+    splits, buckets : int
+        Random customer halves averaged, and customer buckets they are drawn from.
+    hysteresis : str
+        The rule that keeps verdicts from flipping with noise.
+    """
 
-def _fields(prefix: str, res: stats.CorrelationResult | None) -> dict[str, float]:
-    if res is None:
-        return {f"r_{prefix}": np.nan, f"r_{prefix}_ci_low": np.nan, f"r_{prefix}_ci_high": np.nan,
-                f"p_{prefix}": np.nan, f"n_{prefix}": 0}
-    return {f"r_{prefix}": res.r, f"r_{prefix}_ci_low": res.ci_low, f"r_{prefix}_ci_high": res.ci_high,
-            f"p_{prefix}": res.p, f"n_{prefix}": res.n}
+    quarter: str = ""
+    previous_quarter: str = ""
+    window: list = field(default_factory=list)
+    previous_window: list = field(default_factory=list)
+    thresholds: dict = field(default_factory=dict)
+    min_n: Any = None
+    splits: int = E.SPLITS
+    buckets: int = E.BUCKETS
+    hysteresis: str = HYSTERESIS_RULE
 
 
 def kpi_validity(
-    data: "Dataset",
-    quarter: "str | None" = None,
+    data: Dataset,
+    quarter: str | None = None,
     *,
     kpis: Iterable[str] | None = None,
     settings: Any = None,
     min_n: int | None = None,
     window: int = 4,
-    thresholds: "ValidityThresholds | Mapping[str, Any] | None" = None,
+    thresholds: ValidityThresholds | Mapping[str, Any] | None = None,
     lang: str = "en",
-) -> pd.DataFrame:
-    """Judge each KPI: coverage, reliability, stability, validity against satisfaction, overlap, gaming.
+    seed: int = 0,
+) -> ValidityResult:
+    """Judge each KPI by the mechanism it claims, with intervals and hysteresis.
 
     Parameters
     ----------
@@ -114,49 +160,64 @@ def kpi_validity(
         A rep's value counts when computed from at least this many rows; default: each KPI's
         own ``min_n`` (see :func:`kit.kpis.catalog`).
     window : int
-        Quarters (ending at ``quarter``) pooled per rep for the correlations with
-        satisfaction and for the gaming check (default 4): each rep's KPI is the n-weighted
-        mean of its quarterly values, its satisfaction the mean over all its responses in
-        the window, so that a rep is one observation.
+        Quarters (ending at ``quarter``) pooled per rep for the validity evidence (default
+        4); last quarter's verdict uses the window ending one quarter earlier.
     thresholds : ValidityThresholds or mapping, optional
         See :class:`ValidityThresholds` for the defaults.
     lang : {'en', 'zh'}
         Language of ``reason``.
+    seed : int
+        Seed of the random customer halves (the verdicts are reproducible).
 
     Returns
     -------
-    DataFrame
-        Indexed by KPI id:
+    ValidityResult
+        ``table`` indexed by KPI id, with columns:
 
-        - ``dimension``, ``direction``, ``target``: the dimension it serves and the
-          satisfaction score it is judged against (its dimension, or ``csat`` for KPIs
-          computed from the survey and for sales KPIs);
-        - ``reps``, ``reps_covered``, ``coverage``: reps, reps with n >= min_n this quarter;
-          ``min_n`` the count used;
-        - ``reliability``, ``reliability_method``: the reliability of a rep's quarterly value:
-          for the survey scores, ICC(1) across reps stepped up to the median n by
-          Spearman-Brown; for the others, split-half (customers split in two halves,
-          Spearman-Brown corrected);
-        - ``stability``, ``stability_n``: rank correlation of the rep values with the
-          previous quarter's;
-        - ``r_target, r_target_ci_low, r_target_ci_high, p_target, q_target, n_target``: rank
-          correlation (Spearman, Fisher-z interval) between the direction-adjusted KPI and
-          the target satisfaction over the window; ``q_`` is the BH-adjusted p-value;
-        - ``r_overall ...``: the same against overall CSAT;
-        - ``r_predictive ...``: the previous quarter's KPI against this quarter's target;
-        - ``most_similar``, ``r_most_similar``: the other KPI it overlaps most;
-        - ``vif``: variance inflation among the KPIs with enough coverage;
-        - ``gaming``, ``gaming_reps``: the gaming flag for volume KPIs;
-        - ``verdict`` in {valid, weak, not valid, insufficient data} and ``reason``.
-
-        ``attrs``: ``quarter``, ``window`` (quarters used), ``thresholds``, ``min_n``.
+        - ``dimension``, ``direction``, ``criterion``: the dimension the KPI serves and the
+          satisfaction it is judged against (that dimension's perception; overall CSAT for
+          sales KPIs);
+        - ``reps``, ``reps_covered``, ``coverage``, ``min_n``;
+        - ``reliability``, ``reliability_ci_low``, ``reliability_ci_high``,
+          ``reliability_method``: of a rep's quarterly value, the mean Spearman-Brown
+          corrected correlation of 200 random customer halves, with a Fisher-z interval;
+        - ``stability``, ``stability_n``: rank correlation with the previous quarter's values;
+        - ``r_convergent`` (with ``_ci_low``, ``_ci_high``, ``p_``, ``q_``, ``n_``): the KPI
+          from one half of the customers against the criterion from the other half (Spearman,
+          averaged over the splits); ``r_convergent_corrected`` (with interval): corrected
+          for the attenuation by both halves' unreliability;
+        - ``r_partial`` (with interval, ``p_``, ``q_``, ``n_``), ``controls``,
+          ``explained_by``: the same, controlling for the composites of the other dimensions'
+          KPIs: the test that decides;
+        - ``r_incremental`` (with interval and ``p_``): the partial correlation with overall
+          CSAT beyond the other dimensions' KPIs;
+        - ``r_within`` (with interval, ``n_within``): within-rep evidence, quarterly KPI
+          against quarterly criterion with rep and quarter fixed effects (supporting);
+        - ``r_target``, ``r_target_ci_low``, ``r_target_ci_high``: the convergent r again
+          (the figure charts show);
+        - ``most_similar``, ``r_most_similar``, ``vif``: overlap (not a penalty);
+        - ``gaming``, ``gaming_reps``, ``gaming_details``: significant gaming drops;
+        - ``reps_needed``: for an inconclusive KPI, the reps that would settle it;
+        - ``verdict`` in :data:`VERDICTS`, ``verdict_raw`` (before hysteresis),
+          ``previous_verdict`` (last quarter's), ``method`` (what decided), ``reason``.
 
     Notes
     -----
-    Correlations are Spearman (KPIs such as hours are skewed); "-" KPIs are negated first,
-    so a positive r always means "better KPI, more satisfied customers". The statistics are
-    those of :mod:`kit.stats` (checked against R and statsmodels); the recovery of planted
-    effects is tested on the sample data (tests/test_analysis.py).
+    The rule: coverage first; then the partial r decides (one BH family with the zero-order
+    tests): significantly positive -> "valid" (or "weak" when the reliability's interval lies
+    below ``reliability_min``, or gaming is flagged); significantly negative -> "not valid"; not
+    significant while the zero-order r is -> "confounded" (the reason names the KPI that
+    explains it); interval below ``meaningful_r`` -> "not valid"; else "inconclusive". Then
+    :data:`HYSTERESIS_RULE`. Statistics from :mod:`kit.stats` (checked against pingouin and
+    statsmodels); recovery of planted effects is tested on the sample data, including a
+    planted confounder (tests/test_validity.py).
+
+    Examples
+    --------
+    >>> import kit
+    >>> v = kit.analysis.kpi_validity(kit.load("data/samples"), "2026Q3")  # doctest: +SKIP
+    >>> v.loc["resolution_hours_median", "verdict"]  # doctest: +SKIP
+    'valid'
     """
     import kit.kpis as K
 
@@ -170,117 +231,99 @@ def kpi_validity(
     metas = {k: K.get(k) for k in ids}
     win = C.window(data, q, window)
     prev = q.previous()
-    quarters = sorted({*win, *([prev] if C.has_quarter(data, prev) else [])})
-    values = C.kpi_table(data, quarters, settings, ids)
-    dims = data.instrument.dimensions
+    has_prev = C.has_quarter(data, prev)
+    pwin = C.window(data, prev, window) if has_prev else []
+    quarters = sorted({*win, *pwin}, key=lambda x: x.index)
+    qs = [str(x) for x in quarters]
+    # every KPI needed as a control, even when only some are judged
+    all_ids = list(dict.fromkeys([*ids, *[k for k in K.ids() if K.get(k).dimension not in ("overall", "sales")]]))
+    all_metas = {k: K.get(k) for k in all_ids}
+    need = {k: (min_n if min_n is not None else m.min_n) for k, m in all_metas.items()}
+    values = C.kpi_table(data, quarters, settings, all_ids)
+    dims = list(data.instrument.dimensions)
     from kit.survey import dimension_scores
 
-    scored = dimension_scores(data, [str(x) for x in quarters], items=True)
-    by_q = C.rep_means(scored, dims, by_quarter=True)
-    in_win = scored[scored["quarter"].isin([str(x) for x in win])]
-    need = {k: (min_n if min_n is not None else m.min_n) for k, m in metas.items()}
-    sat_min = min_n if min_n is not None else max([m.min_n for m in metas.values() if m.survey], default=10)
-    sat = C.rep_means(in_win, dims)
-    sat = sat[sat["n"] >= sat_min]
-    now = values.xs(str(q), level="quarter")
-    reps = now.index
-    halves = [C.kpi_table(C.split_half(data, h), [q], settings, ids).xs(str(q), level="quarter") for h in (0, 1)]
+    scored = dimension_scores(data, qs, items=True)
+    sat_min = min_n if min_n is not None else max([m.min_n for m in all_metas.values() if m.survey], default=10)
+    pieces = B.kpi_pieces(data, quarters, settings, all_ids, E.BUCKETS)
+    cols = ["csat", *dims]
+    sums, cnts = {}, {}
+    for x in qs:
+        sums[x], cnts[x] = B.survey_pieces(scored[scored["quarter"] == x], cols, pieces.reps, E.BUCKETS)
+    last = values.xs(str(q), level="quarter")
+    covered = {k for k in all_ids if (last[f"n_{k}"] >= need[k]).sum() >= max(th.min_reps, th.min_coverage * len(last))}
+    inp = E.Inputs(pieces=pieces, sat_sums=sums, sat_cnts=cnts, sat_columns=cols, metas=all_metas, need=need,
+                   sat_min=sat_min, dims=dims, covered=covered, seed=seed)
 
-    sign = {k: (1.0 if m.direction == "+" else -1.0) for k, m in metas.items()}
-    pooled = {k: C.pooled(values[values.index.get_level_values("quarter").isin([str(x) for x in win])], k, need[k])
-              for k in ids}
+    now = _judge(inp, values, [str(x) for x in win], ids, metas, need, th, lang)
+    if has_prev:
+        before = _judge(inp, values, [str(x) for x in pwin], ids, metas, need, th, lang)
+        now["previous_verdict"] = before["verdict_raw"]
+        _stability(now, values, str(q), str(prev), need)
+    else:
+        now["previous_verdict"] = None
+        now["stability"], now["stability_n"] = np.nan, 0
+    _hysteresis(now, th, lang)
+    front = ["dimension", "direction", "criterion", "verdict", "previous_verdict", "verdict_raw", "method", "reason"]
+    out = now[front + [c for c in now.columns if c not in front]]
+    return ValidityResult(table=out, quarter=str(q), previous_quarter=str(prev) if has_prev else "",
+                          window=[str(x) for x in win], previous_window=[str(x) for x in pwin],
+                          thresholds=asdict(th), min_n=min_n)
 
+
+def _judge(inp: E.Inputs, values: pd.DataFrame, win: list[str], ids: list[str], metas: dict, need: dict,
+           th: ValidityThresholds, lang: str) -> pd.DataFrame:
+    """The evidence and the raw verdict (no hysteresis) for the window ending at ``win[-1]``."""
+    q = win[-1]
+    all_ids = list(inp.metas)
+    ev = E.window_evidence(inp, win, all_ids).reindex(ids)
+    now = values.xs(q, level="quarter")
     rows = []
     for k, m in metas.items():
-        kn = need[k]
-        target = "csat" if (m.survey or m.dimension in {"overall", "sales"} or m.dimension not in dims) else m.dimension
         n_now = now[f"n_{k}"]
-        covered = int((n_now >= kn).sum())
-        row: dict[str, Any] = {"id": k, "dimension": m.dimension, "direction": m.direction, "target": target,
-                               "reps": len(reps), "reps_covered": covered,
-                               "coverage": covered / len(reps) if len(reps) else np.nan}
-        # reliability: ICC-based for the built-in survey scores, else split halves of the customers
-        per_response = _survey_values(k, scored[scored["quarter"] == str(q)], data)
-        if per_response is not None:
-            row["reliability"], row["reliability_n"] = _icc_reliability(per_response, kn)
-            row["reliability_method"] = "ICC(1), Spearman-Brown at the median n"
-        else:
-            a, b = halves[0], halves[1]
-            half_min = max(2, math.ceil(kn / 2))
-            ok = (a[f"n_{k}"] >= half_min) & (b[f"n_{k}"] >= half_min)
-            r_half = _corr(a.loc[ok, k], b.loc[ok, k])
-            row["reliability"] = (stats.spearman_brown(max(r_half.r, 0.0), 2) if r_half is not None else np.nan)
-            row["reliability_n"] = 0 if r_half is None else r_half.n
-            row["reliability_method"] = "split-half over customers, Spearman-Brown"
-        # stability
-        if prev in quarters:
-            before = values.xs(str(prev), level="quarter")
-            both = (n_now >= kn) & (before[f"n_{k}"] >= kn)
-            st = _corr(now.loc[both, k], before.loc[both, k])
-        else:
-            st = None
-        row["stability"] = np.nan if st is None else st.r
-        row["stability_n"] = 0 if st is None else st.n
-        # validity against satisfaction, over the window
-        x = pooled[k]["value"] * sign[k]
-        if m.dimension == "overall" and m.survey:
-            row.update(_fields("target", None))
-            row.update(_fields("overall", None))
-        else:
-            row.update(_fields("target", _corr(x, sat[target])))
-            row.update(_fields("overall", _corr(x, sat["csat"])))
-        # predictive: previous quarter's KPI against this quarter's target satisfaction
-        if prev in quarters and not (m.dimension == "overall" and m.survey):
-            before = values.xs(str(prev), level="quarter")
-            xb = (before.loc[before[f"n_{k}"] >= kn, k] * sign[k])
-            sat_now = by_q.xs(str(q), level="quarter") if str(q) in by_q.index.get_level_values(0) else None
-            res = None if sat_now is None else _corr(xb, sat_now.loc[sat_now["n"] >= sat_min, target])
-            row.update(_fields("predictive", res))
-        else:
-            row.update(_fields("predictive", None))
-        row["min_n"] = kn
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index("id")
-    for prefix in ("target", "overall", "predictive"):
-        out[f"q_{prefix}"] = stats.benjamini_hochberg(out[f"p_{prefix}"].to_numpy(dtype=float))
-
-    _redundancy(out, pooled, sign, th)
-    _gaming(out, values, win, metas, need, th)
+        covered = int((n_now >= need[k]).sum())
+        rows.append({"id": k, "dimension": m.dimension, "direction": m.direction, "reps": len(now),
+                     "reps_covered": covered, "coverage": covered / len(now) if len(now) else np.nan,
+                     "min_n": need[k]})
+    out = pd.DataFrame(rows).set_index("id").join(ev)
+    out["reliability_method"] = "split-half over 200 random customer halves, Spearman-Brown"
+    for c in ("r_convergent", "r_partial", "p_convergent", "p_partial"):
+        if c not in out:
+            out[c] = np.nan
+    judged = ~((out["dimension"] == "overall") & pd.Series({k: metas[k].survey for k in out.index}))
+    ok = judged & (out["reps_covered"] >= th.min_reps) & (out["coverage"] >= th.min_coverage)
+    pv = np.r_[out["p_partial"].where(ok).to_numpy(float), out["p_convergent"].where(ok).to_numpy(float)]
+    qv = stats.benjamini_hochberg(pv)
+    out["q_partial"], out["q_convergent"] = qv[: len(out)], qv[len(out):]
+    out["r_target"] = out["r_convergent"]
+    out["r_target_ci_low"] = out.get("r_convergent_ci_low")
+    out["r_target_ci_high"] = out.get("r_convergent_ci_high")
+    pooled = {k: C.pooled(values[values.index.get_level_values("quarter").isin(win)], k, need[k]) for k in ids}
+    _redundancy(out, pooled, {k: (1.0 if metas[k].direction == "+" else -1.0) for k in ids}, th)
+    gaming(out, values, win, metas, need, th)
+    out["reps_needed"] = np.nan
     verdicts = [_verdict(out.loc[k], metas[k], th, need[k], lang) for k in out.index]
-    out["verdict"] = [v for v, _ in verdicts]
-    out["reason"] = [r for _, r in verdicts]
-    out.attrs.update({"quarter": str(q), "window": [str(x) for x in win], "thresholds": asdict(th), "min_n": min_n})
+    out["verdict_raw"] = [v[0] for v in verdicts]
+    out["method"] = [v[1] for v in verdicts]
+    out["reason"] = [v[2] for v in verdicts]
+    out["reps_needed"] = [v[3] for v in verdicts]
     return out
 
 
-def _survey_values(kpi_id: str, scored: pd.DataFrame, data: "Dataset") -> pd.DataFrame | None:
-    """Per-response values of a built-in survey KPI (rep_id, v), or None for other KPIs."""
-    csat = pd.to_numeric(scored["csat"], errors="coerce").astype(float)
-    nps = pd.to_numeric(scored["nps"], errors="coerce").astype(float)
-    if kpi_id == "csat_mean":
-        v = csat
-    elif kpi_id == "csat_top2_rate":
-        v = (csat >= 4).astype(float).where(csat.notna())
-    elif kpi_id == "nps":
-        v = pd.Series(np.select([nps >= 9, nps <= 6], [100.0, -100.0], 0.0), index=scored.index).where(nps.notna())
-    elif kpi_id == "needs_understood_score" and data.instrument.tagged("needs_understood"):
-        v = scored[[i.column for i in data.instrument.tagged("needs_understood")]].astype(float).mean(axis=1)
-    elif kpi_id == "transparency_score" and "transparency" in scored:
-        v = pd.to_numeric(scored["transparency"], errors="coerce").astype(float)
-    else:
-        return None
-    return pd.DataFrame({"rep_id": scored["rep_id"].astype(str), "v": v}).dropna()
-
-
-def _icc_reliability(rows: pd.DataFrame, min_n: int) -> tuple[float, int]:
-    counts = rows.groupby("rep_id").size()
-    if counts.size < 3:
-        return np.nan, int(counts.size)
-    icc = stats.icc1(rows, "rep_id", "v")
-    covered = counts[counts >= min_n]
-    med = float(covered.median()) if len(covered) else float(counts.median())
-    rel = float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0
-    return rel, int(counts.size)
+def _stability(out: pd.DataFrame, values: pd.DataFrame, q: str, prev: str, need: dict) -> None:
+    now, before = values.xs(q, level="quarter"), values.xs(prev, level="quarter")
+    st, sn = [], []
+    for k in out.index:
+        both = (now[f"n_{k}"] >= need[k]) & (before[f"n_{k}"] >= need[k])
+        x, y = now.loc[both, k], before.loc[both, k]
+        ok = x.notna() & y.notna()
+        if ok.sum() >= 5 and x[ok].nunique() > 1 and y[ok].nunique() > 1:
+            st.append(stats.correlation(x[ok], y[ok], method="spearman").r)
+            sn.append(int(ok.sum()))
+        else:
+            st.append(np.nan)
+            sn.append(int(ok.sum()))
+    out["stability"], out["stability_n"] = st, sn
 
 
 def _redundancy(out: pd.DataFrame, pooled: dict, sign: dict, th: ValidityThresholds) -> None:
@@ -308,84 +351,121 @@ def _redundancy(out: pd.DataFrame, pooled: dict, sign: dict, th: ValidityThresho
         out.loc[v.index, "vif"] = v.to_numpy()
 
 
-def _gaming(out: pd.DataFrame, values: pd.DataFrame, win: list, metas: dict, need: dict,
-            th: ValidityThresholds) -> None:
-    """Flag reps whose volume KPI rose while its quality counterpart fell.
-
-    The window is cut in two halves (earlier, later quarters); per rep, the volume is the mean
-    of its quarterly values in each half and the counterpart is pooled over each half
-    (n-weighted), so that small quarters count less.
-    """
-    out["gaming"] = False
-    out["gaming_reps"] = [[] for _ in range(len(out))]
-    if len(win) < 2:
-        return
-    early = [str(x) for x in win[: len(win) // 2]]
-    late = [str(x) for x in win[len(win) // 2:]]
-    quarters = values.index.get_level_values("quarter")
-    for k, m in metas.items():
-        if not (m.volume and m.counterpart and m.counterpart in values.columns):
-            continue
-        c = m.counterpart
-        halves = []
-        for part in (early, late):
-            v = values[quarters.isin(part)]
-            vol = v[k].groupby(level="rep_id").mean()
-            qual = C.pooled(v, c, need.get(c, 5))
-            halves.append((vol, qual))
-        (vol_a, qual_a), (vol_b, qual_b) = halves
-        rise = (vol_b - vol_a) / vol_a.where(vol_a > 0)
-        sign = 1.0 if metas.get(c) is None or metas[c].direction == "+" else -1.0
-        drop = ((qual_a["value"] - qual_b["value"]) * sign).reindex(rise.index)
-        flagged = sorted(rise[(rise >= th.gaming_rise) & (drop >= th.gaming_drop)].index)
-        out.at[k, "gaming_reps"] = list(flagged)
-        out.at[k, "gaming"] = bool(flagged)
+def _criterion_words(c: str, lang: str) -> str:
+    return (T.say("overall_csat", lang) if c == "csat" else
+            T.say("dimension_satisfaction", lang, dimension=i18n.dimension_name(c, lang)))
 
 
-def _verdict(row: pd.Series, m: Any, th: ValidityThresholds, min_n: int, lang: str) -> tuple[str, str]:
+def _verdict(row: pd.Series, m: Any, th: ValidityThresholds, min_n: int, lang: str
+             ) -> tuple[str, str, str, float]:
+    """(verdict, method, reason, reps needed) before hysteresis."""
     import kit.kpis as K
 
     reps, covered = int(row["reps"]), int(row["reps_covered"])
     if covered < th.min_reps or (reps and covered / reps < th.min_coverage):
-        return "insufficient data", T.say("insufficient", lang, covered=covered, reps=reps, min_n=min_n)
+        return ("insufficient data", "coverage",
+                T.say("insufficient", lang, covered=covered, reps=reps, min_n=min_n), np.nan)
     rel = row["reliability"]
     rel_word = T.say("reliable" if rel >= th.reliability_valid else
                      "moderately_reliable" if rel >= th.reliability_min else "unreliable", lang)
+    rel_sentence = T.say("reliability_splits", lang, rel_word=rel_word, rel=T.num(rel),
+                         lo=T.num(row["reliability_ci_low"]), hi=T.num(row["reliability_ci_high"]))
     if m.dimension == "overall" and m.survey:
         verdict = "valid" if rel >= th.reliability_valid else "weak" if rel >= th.reliability_min else "not valid"
-        return verdict, T.join([T.say(f"verdict_{verdict.replace(' ', '_')}", lang), T.say(
-            "is_satisfaction", lang, rel_word=rel_word, rel=T.num(rel))], lang)
-    target = row["target"]
-    target_words = (T.say("overall_csat", lang) if target == "csat" else
-                    T.say("dimension_satisfaction", lang, dimension=i18n.dimension_name(target, lang)))
-    r, lo, hi, qv = row["r_target"], row["r_target_ci_low"], row["r_target_ci_high"], row["q_target"]
-    rp, qp = row["r_predictive"], row["q_predictive"]
-    sig_pos = (qv <= th.fdr and r > 0) or (qp <= th.fdr and rp > 0)
-    sig_neg = (qv <= th.fdr and r < 0) or (qp <= th.fdr and rp < 0 and not (qv <= th.fdr and r > 0))
-    parts = []
-    if sig_neg:
+        return verdict, "reliability (random splits)", T.join([T.say(f"verdict_{verdict.replace(' ', '_')}", lang),
+                                                               T.say("is_satisfaction", lang, rel_word=rel_word,
+                                                                     rel=T.num(rel))], lang), np.nan
+    words = _criterion_words(row["criterion"], lang)
+    rp, lo, hi, qp = row["r_partial"], row["r_partial_ci_low"], row["r_partial_ci_high"], row["q_partial"]
+    r0, qc = row["r_convergent"], row["q_convergent"]
+    controls = [i18n.dimension_name(d, lang) for d in str(row.get("controls") or "").split(",") if d]
+    ctrl = ("、" if lang == "zh" else ", ").join(controls) or "-"
+    partial_sentence = T.say("partial", lang, target=words, r=T.num(rp), lo=T.num(lo), hi=T.num(hi), q=T.pval(qp),
+                             controls=ctrl)
+    conv_sentence = T.say("convergent", lang, target=words, r=T.num(r0), lo=T.num(row["r_convergent_ci_low"]),
+                          hi=T.num(row["r_convergent_ci_high"]), rc=T.num(row.get("r_convergent_corrected")),
+                          q=T.pval(qc))
+    parts: list[str] = []
+    need = np.nan
+    method = "partial r (other dimensions' KPIs controlled)"
+    if not np.isfinite(rp):
+        verdict, method = "inconclusive", "partial r"
+        parts.append(conv_sentence)
+    elif qp <= th.fdr and rp < 0:
         verdict = "not valid"
-        parts.append(T.say("wrong_way", lang, target=target_words, r=T.num(r), lo=T.num(lo), hi=T.num(hi)))
-    elif sig_pos:
-        conv = qv <= th.fdr and r > 0
-        verdict = "valid" if (conv and rel >= th.reliability_min) else "weak"
-        if qv <= th.fdr and r > 0:
-            parts.append(T.say("relation", lang, target=target_words, r=T.num(r), lo=T.num(lo), hi=T.num(hi),
-                               q=T.pval(qv)))
-        if qp <= th.fdr and rp > 0:
-            parts.append(T.say("predicts", lang, target=target_words, r=T.num(rp), q=T.pval(qp)))
-        parts.append(T.say("reliability_sentence", lang, rel_word=rel_word, rel=T.num(rel)))
+        parts.append(T.say("wrong_way", lang, target=words, r=T.num(rp), lo=T.num(lo), hi=T.num(hi)))
+    elif qp <= th.fdr and rp > 0:
+        # "weak" only when the reliability is clearly below the minimum (its interval too)
+        clearly_low = not (row["reliability_ci_high"] >= th.reliability_min)
+        verdict = "weak" if clearly_low else "valid"
+        parts += [partial_sentence, conv_sentence, rel_sentence]
+    elif qc <= th.fdr and r0 > 0:
+        verdict = "confounded"
+        method = "partial r against zero-order r"
+        other = row.get("explained_by")
+        name = K.display_name(other, lang) if isinstance(other, str) and other else ctrl
+        parts += [conv_sentence, T.say("confounded", lang, other=name, r=T.num(rp), lo=T.num(lo), hi=T.num(hi))]
+    elif hi < th.meaningful_r:
+        verdict = "not valid"
+        parts.append(T.say("no_relation", lang, target=words, r=T.num(rp), lo=T.num(lo), hi=T.num(hi),
+                           meaningful=T.num(th.meaningful_r)))
     else:
-        verdict = "not valid"
-        parts.append(T.say("no_relation", lang, target=target_words, r=T.num(r), lo=T.num(lo), hi=T.num(hi)))
-        if not (rel >= th.reliability_min):
-            parts.append(T.say("reliability_sentence", lang, rel_word=rel_word, rel=T.num(rel)))
+        verdict = "inconclusive"
+        need = float(stats.reps_needed(max(abs(rp), th.meaningful_r / 2), len(controls)))
+        parts += [T.say("inconclusive", lang, target=words, r=T.num(rp), lo=T.num(lo), hi=T.num(hi),
+                        meaningful=T.num(th.meaningful_r), reps=int(need), have=int(row.get("n_partial", 0)))]
+    if np.isfinite(row.get("r_within", np.nan)) and verdict in ("valid", "weak", "inconclusive"):
+        parts.append(T.say("within", lang, r=T.num(row["r_within"]), lo=T.num(row["r_within_ci_low"]),
+                           hi=T.num(row["r_within_ci_high"])))
     if row["gaming"]:
         if verdict == "valid":
             verdict = "weak"
-        parts.append(T.say("gaming", lang, reps=", ".join(row["gaming_reps"][:5]),
+            method = "gaming test (Fisher exact, BH)"
+        parts.append(T.say("gaming", lang, reps="; ".join(row["gaming_details"][:5]),
                            counterpart=K.display_name(m.counterpart, lang)))
     if abs(row["r_most_similar"]) >= th.redundant_r and row["most_similar"]:
         parts.append(T.say("redundant", lang, other=K.display_name(row["most_similar"], lang),
                            r=T.num(row["r_most_similar"])))
-    return verdict, T.join([T.say(f"verdict_{verdict.replace(' ', '_')}", lang), *parts], lang)
+    if verdict == "weak" and not row["gaming"]:
+        method = "reliability (random splits)"
+    return verdict, method, T.join([T.say(f"verdict_{verdict.replace(' ', '_')}", lang), *parts], lang), need
+
+
+def _keeps(prev: str, row: pd.Series, th: ValidityThresholds) -> bool:
+    """Is this quarter's evidence still compatible with last quarter's verdict? (HYSTERESIS_RULE)"""
+    if row["dimension"] == "overall" and not np.isfinite(row.get("r_partial", np.nan)):
+        lo, hi = row.get("reliability_ci_low", np.nan), row.get("reliability_ci_high", np.nan)
+        return bool({"valid": hi >= th.reliability_valid,
+                     "weak": lo < th.reliability_valid and hi >= th.reliability_min,
+                     "not valid": lo < th.reliability_min}.get(prev, False))
+    rp, hi, qp = row.get("r_partial", np.nan), row.get("r_partial_ci_high", np.nan), row.get("q_partial", np.nan)
+    r0 = row.get("r_convergent", np.nan)
+    rel_hi = row.get("reliability_ci_high", np.nan)
+    if prev == "valid":
+        return bool(rp > 0 and hi >= th.meaningful_r and rel_hi >= th.reliability_min and not row["gaming"])
+    if prev == "confounded":
+        return bool(not (qp <= th.fdr) and r0 > 0)
+    if prev == "not valid":
+        return bool(rp < th.meaningful_r and not (qp <= th.fdr and rp > 0))
+    if prev == "weak":
+        return bool(qp <= th.fdr and rp > 0 and row.get("reliability", np.nan) < th.reliability_min)
+    return False
+
+
+def _hysteresis(out: pd.DataFrame, th: ValidityThresholds, lang: str) -> None:
+    final, reasons, methods = [], [], []
+    for _k, row in out.iterrows():
+        raw, prev = row["verdict_raw"], row["previous_verdict"]
+        if (isinstance(prev, str) and prev != raw and raw != "insufficient data"
+                and _keeps(prev, row, th)):
+            final.append(prev)
+            methods.append(f"{row['method']}; hysteresis")
+            body = row["reason"].split(" ", 1)[-1] if lang == "en" else row["reason"].split("。", 1)[-1]
+            reasons.append(T.join([T.say(f"verdict_{prev.replace(' ', '_')}", lang),
+                                   T.say("held", lang, verdict=i18n.t(f"verdict.{prev}", lang),
+                                         now=i18n.t(f"verdict.{raw}", lang)), body], lang))
+        else:
+            final.append(raw)
+            methods.append(row["method"])
+            reasons.append(row["reason"])
+    out["verdict"], out["reason"], out["method"] = final, reasons, methods

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,9 @@ class WeightRecommendation:
     ranking : DataFrame
         Per rep: ``rank_old, rank_new, score_old, score_new, tier_old, tier_new``.
     quarter, next_quarter : str
+    valid_share_before, valid_share_after : float
+        Share (0-1) of the scorecard's weight on KPIs whose verdict is "valid", under the
+        weights in force and under the recommended ones.
     """
 
     weights: pd.Series
@@ -63,6 +67,8 @@ class WeightRecommendation:
     next_quarter: str
     cap: float
     notes: list[str] = field(default_factory=list)
+    valid_share_before: float = float("nan")
+    valid_share_after: float = float("nan")
 
     def to_yaml(self, path: str | Path | None = None, base: Mapping[str, Any] | None = None) -> str:
         """Next quarter's parameter file draft (YAML); written to ``path`` when given.
@@ -89,25 +95,30 @@ class WeightRecommendation:
 
 
 def recommend_weights(
-    data: "Dataset",
+    data: Dataset,
     quarter: str | None = None,
     *,
     weights: Mapping[str, float],
     cap: float = 10.0,
+    protected: Iterable[str] | None = None,
     protect: Iterable[str] | None = None,
     validity: pd.DataFrame | None = None,
     drivers: pd.DataFrame | None = None,
     settings: Any = None,
     lang: str = "en",
     n_boot: int = 200,
+    comments: Any = None,
+    comment_weight: float = 0.5,
 ) -> WeightRecommendation:
     """Draft next quarter's KPI weights from this quarter's evidence (DESIGN section 6).
 
     Rules, in order:
 
-    1. Sales result KPIs (dimension ``sales``, or ids in ``protect``) keep their weight: how
-       much revenue counts is a business decision, not a finding about satisfaction.
-    2. KPIs judged "not valid" lose weight, at most ``cap`` points each.
+    1. KPIs listed in ``protected`` keep their weight whatever the evidence. By default the
+       sales result KPIs (dimension ``sales``) are protected, as a business decision (how much
+       revenue counts is not a finding about satisfaction), and their reason says so.
+    2. KPIs judged "not valid", "confounded" or "inconclusive" lose weight, at most ``cap``
+       points each (an inconclusive KPI gets it back once the evidence settles).
     3. The points freed go to KPIs judged "valid" whose dimension is a priority (high
        importance for overall satisfaction and low or falling performance:
        :func:`kit.analysis.drivers`'s ``priority``), in proportion to that priority, at most
@@ -126,8 +137,9 @@ def recommend_weights(
         The weights in force (KPI id -> points, sum 100).
     cap : float
         Largest change per KPI per quarter, in points (default 10).
-    protect : list of str, optional
-        KPI ids whose weight is never changed (default: the ``sales`` KPIs).
+    protected : list of str, optional
+        KPI ids whose weight is never changed (default: the ``sales`` KPIs). ``protect`` is
+        the older name of the same parameter.
     validity, drivers : DataFrame, optional
         Results of :func:`kpi_validity` and :func:`drivers`, when already computed.
     settings : KPISettings or mapping, optional
@@ -135,6 +147,14 @@ def recommend_weights(
         Language of the reasons.
     n_boot : int
         Bootstrap resamples for :func:`drivers` when it is computed here.
+    comments : CommentThemes, optional
+        What customers say (:func:`comment_themes`). A dimension that many comments complain
+        about has its priority raised by :func:`comment_priority` (at most ``comment_weight``,
+        nothing for a handful of complaints), so its valid KPIs take weight, and the most
+        complained-about dimension gets its most reliable valid KPI added like a "fix first"
+        one (seed 6.1); the reason of each such change cites the complaints.
+    comment_weight : float
+        Cap of the comments' priority boost, 0 to 1 (the drivers' priority is at most 1).
 
     Returns
     -------
@@ -154,12 +174,25 @@ def recommend_weights(
         validity = kpi_validity(data, str(q), settings=settings, lang=lang)
     if drivers is None:
         drivers = _drivers(data, str(q), n_boot=n_boot)
-    protected = set(protect) if protect is not None else {k for k in K.ids() if K.get(k).dimension == "sales"}
+    if protected is not None and protect is not None:
+        raise ValueError("give the protected KPIs once: protected=[...] (protect is its older name).")
+    listed = protected if protected is not None else protect
+    if listed is not None:
+        listed = [listed] if isinstance(listed, str) else list(listed)
+        unknown = [k for k in listed if k not in K.ids()]
+        if unknown:
+            raise ValueError(f"protected: {unknown} are not KPI ids; known ids: {', '.join(K.ids())}.")
+    by_default = listed is None
+    protected = set(listed) if listed is not None else {k for k in K.ids() if K.get(k).dimension == "sales"}
     ids = list(old)
     verdict = {k: (validity.at[k, "verdict"] if k in validity.index else "insufficient data") for k in ids}
     dim = {k: K.get(k).dimension for k in ids}
     prio = drivers["priority"] if "priority" in drivers else pd.Series(dtype=float)
     mean_prio = float(prio.mean()) if len(prio) else 0.0
+    from kit.analysis.comments import comment_priority, comment_reason
+
+    voice = comment_priority(comments, weight=comment_weight) if comments is not None else pd.Series(dtype=float)
+    prio = prio.add(voice, fill_value=0.0) if len(voice) else prio
 
     new = dict(old)
     reasons: dict[str, str] = {}
@@ -167,14 +200,16 @@ def recommend_weights(
     for k in ids:
         v = verdict[k]
         if k in protected:
-            reasons[k] = i18n.t("weights.protected", lang)
-        elif v == "not valid" and old[k] > 0:
+            reasons[k] = i18n.t("weights.protected" if by_default and dim[k] == "sales" else
+                                "weights.protected_listed", lang)
+        elif v in ("not valid", "confounded", "inconclusive") and old[k] > 0:
             cut = min(cap, old[k])
             new[k] = old[k] - cut
             freed += cut
             why = validity.at[k, "reason"] if k in validity.index else ""
             why = why.split(". ", 1)[-1].split("。", 1)[-1].strip().rstrip(".。") if why else ""
-            reasons[k] = i18n.t("weights.not_valid", lang, verdict=i18n.t(f"verdict.{v}", lang), why=why)
+            key = {"not valid": "not_valid", "confounded": "confounded", "inconclusive": "inconclusive"}[v]
+            reasons[k] = i18n.t(f"weights.{key}", lang, verdict=i18n.t(f"verdict.{v}", lang), why=why)
         elif v == "valid":
             reasons[k] = i18n.t("weights.kept_valid", lang)
         elif v == "weak":
@@ -188,7 +223,8 @@ def recommend_weights(
     # carries weight yet: the most reliable one per dimension
     quadrant = drivers["quadrant"] if "quadrant" in drivers else pd.Series(dtype=str)
     weighted_dims = {dim[k] for k in ids if old[k] > 0 and verdict[k] == "valid"}
-    for d in quadrant[quadrant == "fix first"].index:
+    top_complaint = [voice.idxmax()] if len(voice) and voice.max() > 0 else []
+    for d in dict.fromkeys([*quadrant[quadrant == "fix first"].index, *top_complaint]):
         if d in weighted_dims:
             continue
         cands = [k for k in validity.index if k not in old and k not in protected and k in K.ids()
@@ -240,6 +276,8 @@ def recommend_weights(
                 perf=float(drivers.at[d, "performance"]) if d in drivers.index else float("nan"),
                 quadrant=i18n.t(f"quadrant.{drivers.at[d, 'quadrant']}", lang)
                 if d in drivers.index else "")
+            if voice.get(d, 0.0) > 0:
+                reasons[k] += comment_reason(comments, d, lang)
     rounded = round_to_total(new)
     for k in ids:
         if abs(rounded[k] - new[k]) > 1e-6 and rounded[k] != old[k] and abs(new[k] - old[k]) < 1e-9:
@@ -264,7 +302,10 @@ def recommend_weights(
         tau, p = kt.tau, kt.p
     else:
         tau, p = math.nan, math.nan
+    valid = changes["verdict"] == "valid"
     return WeightRecommendation(
         weights=pd.Series(rounded, name="weight"), changes=changes, kendall_tau=tau, kendall_p=p, ranking=ranking,
         quarter=str(q), next_quarter=str(q.next()), cap=float(cap),
+        valid_share_before=float(changes.loc[valid, "old"].sum() / 100.0),
+        valid_share_after=float(changes.loc[valid, "new"].sum() / 100.0),
     )

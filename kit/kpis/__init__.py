@@ -16,6 +16,7 @@ Add your own KPI with the decorator (in a module or a notebook cell)::
         return Aggregate(s, rate(s.channel == "visit"), s.interaction_id.count())
 """
 
+from kit.kpis import interaction, personalization, proactivity, sales, transparency  # noqa: E402,F401  (register)
 from kit.kpis.registry import (
     KPI,
     Aggregate,
@@ -32,7 +33,6 @@ from kit.kpis.registry import (
     rate,
     unregister,
 )
-from kit.kpis import interaction, transparency, personalization, proactivity, sales  # noqa: E402,F401  (register)
 
 __all__ = [
     "KPI", "Aggregate", "BusinessHours", "KPIError", "KPISettings", "Tables",

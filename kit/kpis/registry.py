@@ -18,14 +18,17 @@ import datetime as _dt
 import functools
 import inspect
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from kit.errors import EXIT_USAGE, KitError
+from kit.kpis.holidays import CALENDARS, holiday_calendar
 from kit.periods import Quarter, label_of_index, quarter_index_expr
-from kit.schema import CUSTOMER_RAISED_KINDS, KINDS
+from kit.schema import CUSTOMER_RAISED_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -54,7 +57,7 @@ DIMENSIONS = ("overall", "quality", "responsiveness", "communication", "personal
 DIRECTIONS = ("+", "-")
 
 
-class KPIError(ValueError):
+class KPIError(KitError, ValueError, exit_code=EXIT_USAGE):
     """A KPI definition or a request for KPIs that cannot be used."""
 
 
@@ -63,7 +66,7 @@ class KPI:
     """A registered KPI and its metadata."""
 
     id: str
-    func: Callable[["Tables"], Any] = field(repr=False)
+    func: Callable[[Tables], Any] = field(repr=False)
     name: dict[str, str]
     seed: str
     dimension: str
@@ -206,7 +209,8 @@ def catalog() -> pd.DataFrame:
     rows = [
         {"id": k.id, "name_zh": k.name["zh"], "name_en": k.name["en"], "seed": k.seed, "dimension": k.dimension,
          "direction": k.direction, "unit": k.unit, "min_n": k.min_n, "volume": k.volume,
-         "counterpart": k.counterpart, "survey": k.survey, "description": k.description.split("\n\n")[0].replace("\n", " ")}
+         "counterpart": k.counterpart, "survey": k.survey, "description": k.description.split("\n\n")[0].replace("\n",
+                                                                                                                 " ")}
         for k in _REGISTRY.values()
     ]
     return pd.DataFrame(rows).set_index("id")
@@ -251,7 +255,11 @@ class BusinessHours:
     """Working time for hour KPIs: weekdays, daily hours, holidays and make-up working days.
 
     ``holidays`` are dates off even on a weekday (e.g. 2026-10-01 to 2026-10-07);
-    ``workdays`` are make-up working days even on a weekend (调休, e.g. 2026-09-27).
+    ``workdays`` are make-up working days even on a weekend (调休, e.g. 2026-09-20).
+    ``calendar`` names a public-holiday calendar (``"CN"``: mainland China, from the
+    ``chinesecalendar`` package, see :mod:`kit.kpis.holidays`) whose holidays and make-up
+    days apply too; the explicit lists override it (a date listed in ``workdays`` is worked
+    even on the calendar's holiday, and one in ``holidays`` is off even on its make-up day).
     """
 
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
@@ -259,10 +267,11 @@ class BusinessHours:
     end: float = 18.0
     holidays: tuple[_dt.date, ...] = ()
     workdays: tuple[_dt.date, ...] = ()
+    calendar_name: str | None = None
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any]) -> "BusinessHours":
-        allowed = {"weekdays", "start", "end", "holidays", "workdays"}
+    def from_dict(cls, spec: Mapping[str, Any]) -> BusinessHours:
+        allowed = {"weekdays", "start", "end", "holidays", "workdays", "calendar"}
         bad = set(spec) - allowed
         if bad:
             raise KPIError(f"business_hours: unknown key(s) {sorted(bad)}; allowed: {sorted(allowed)}.")
@@ -270,17 +279,40 @@ class BusinessHours:
         try:
             weekdays = tuple(sorted({_WEEKDAYS[str(d).lower()[:3]] for d in days}))
         except KeyError:
-            raise KPIError(f"business_hours.weekdays must list days like [mon, tue, wed, thu, fri]; got {days!r}.") from None
+            raise KPIError(f"business_hours.weekdays must list days like [mon, tue, wed, thu, fri]; "
+                           f"got {days!r}.") from None
         start, end = _hour(spec.get("start", "09:00"), "start"), _hour(spec.get("end", "18:00"), "end")
         if end <= start:
             raise KPIError(f"business_hours: end ({spec.get('end')}) must be after start ({spec.get('start')}).")
-        return cls(weekdays, start, end, _dates(spec.get("holidays"), "holidays"), _dates(spec.get("workdays"), "workdays"))
+        name = spec.get("calendar")
+        if name not in (None, False, ""):
+            if str(name).strip().upper() not in CALENDARS:
+                raise KPIError(f"business_hours.calendar must be one of {', '.join(CALENDARS)} "
+                               f"(public holidays and make-up working days); got {name!r}.")
+            name = str(name).strip().upper()
+        else:
+            name = None
+        return cls(weekdays, start, end, _dates(spec.get("holidays"), "holidays"),
+                   _dates(spec.get("workdays"), "workdays"), name)
+
+    def days_off_and_on(self, first: _dt.date, last: _dt.date) -> tuple[set[_dt.date], set[_dt.date]]:
+        """Holidays and make-up working days in force from ``first`` to ``last``.
+
+        The named calendar's dates, overridden by the explicit lists.
+        """
+        off, on = set(self.holidays), set(self.workdays)
+        if self.calendar_name:
+            cal = holiday_calendar(self.calendar_name, first.year, last.year, warn=False)
+            off |= set(cal.holidays) - set(self.workdays)
+            on |= set(cal.workdays) - set(self.holidays)
+        return off, on
 
     def calendar(self, first: _dt.date, last: _dt.date) -> pd.DataFrame:
         """One row per day: ``day, is_work, start_h, end_h, cum_before`` (working hours before the day)."""
         days = pd.date_range(first, last, freq="D")
-        hol = pd.DatetimeIndex(pd.to_datetime(list(self.holidays))) if self.holidays else pd.DatetimeIndex([])
-        extra = pd.DatetimeIndex(pd.to_datetime(list(self.workdays))) if self.workdays else pd.DatetimeIndex([])
+        off, on = self.days_off_and_on(pd.Timestamp(first).date(), pd.Timestamp(last).date())
+        hol = pd.DatetimeIndex(pd.to_datetime(sorted(off))) if off else pd.DatetimeIndex([])
+        extra = pd.DatetimeIndex(pd.to_datetime(sorted(on))) if on else pd.DatetimeIndex([])
         work = (days.day_of_week.isin(self.weekdays) & ~days.isin(hol)) | days.isin(extra)
         length = np.where(work, self.end - self.start, 0.0)
         cum = np.concatenate([[0.0], np.cumsum(length)[:-1]])
@@ -302,12 +334,13 @@ class KPISettings:
         Measure hours in working time; ``None``: calendar hours.
     """
 
-    sla_hours: Mapping[str, float] = field(default_factory=lambda: {"complaint": 24.0, "inquiry": 48.0, "request": 72.0})
+    sla_hours: Mapping[str, float] = field(default_factory=lambda: {"complaint": 24.0, "inquiry": 48.0,
+                                                                    "request": 72.0})
     callback_hours: float = 24.0
     business_hours: BusinessHours | None = None
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | None) -> "KPISettings":
+    def from_dict(cls, spec: Mapping[str, Any] | None) -> KPISettings:
         spec = dict(spec or {})
         allowed = {"sla_hours", "callback_hours", "business_hours"}
         bad = set(spec) - allowed
@@ -316,7 +349,8 @@ class KPISettings:
         sla = dict(cls().sla_hours)
         for k, v in (spec.get("sla_hours") or {}).items():
             if k not in CUSTOMER_RAISED_KINDS:
-                raise KPIError(f"kpi.sla_hours: {k!r} is not a customer-raised kind; allowed: {', '.join(CUSTOMER_RAISED_KINDS)}.")
+                raise KPIError(f"kpi.sla_hours: {k!r} is not a customer-raised kind; "
+                               f"allowed: {', '.join(CUSTOMER_RAISED_KINDS)}.")
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
                 raise KPIError(f"kpi.sla_hours.{k} must be a number of hours above 0; got {v!r}.")
             sla[k] = float(v)
@@ -349,7 +383,7 @@ class Tables:
     the start of the data; a difference of two clocks is a duration in hours.
     """
 
-    def __init__(self, data: "Dataset", quarters: list[Quarter], settings: KPISettings, con: Any = None):
+    def __init__(self, data: Dataset, quarters: list[Quarter], settings: KPISettings, con: Any = None):
         self.data = data
         self.quarters = quarters
         self.settings = settings
@@ -360,10 +394,10 @@ class Tables:
         self._fsm = data.fiscal_start_month
         self._indexes = [q.index for q in quarters]
 
-    def _raw(self, name: str) -> "ir.Table":
+    def _raw(self, name: str) -> ir.Table:
         return self.data.table(name, self._con)
 
-    def _in_period(self, t: "ir.Table", col: str) -> "ir.Table":
+    def _in_period(self, t: ir.Table, col: str) -> ir.Table:
         t = t.filter((t[col] >= self.start) & (t[col] < self.end))
         t = t.mutate(quarter_index=quarter_index_expr(t[col], self._fsm))
         if len(self.quarters) != self.quarters[-1].index - self.quarters[0].index + 1:
@@ -371,14 +405,14 @@ class Tables:
         return t
 
     @functools.cached_property
-    def reps(self) -> "ir.Table":
+    def reps(self) -> ir.Table:
         return self._raw("reps")
 
     @functools.cached_property
-    def customers(self) -> "ir.Table":
+    def customers(self) -> ir.Table:
         return self._raw("customers")
 
-    def _clock(self, t: "ir.Table", col: str, out: str) -> "ir.Table":
+    def _clock(self, t: ir.Table, col: str, out: str) -> ir.Table:
         import ibis
 
         bh = self.settings.business_hours
@@ -395,9 +429,12 @@ class Tables:
         return j.mutate(**{out: clock}).drop(*c.columns)
 
     @functools.cached_property
-    def _calendar(self) -> "ir.Table":
+    def _calendar(self) -> ir.Table:
         import ibis
 
+        bh = self.settings.business_hours
+        if bh.calendar_name:  # warns once for the quarters asked that the calendar does not know
+            holiday_calendar(bh.calendar_name, self.start.year, (self.end - pd.Timedelta(days=1)).year)
         inter = self._raw("interactions")
         cols = ("opened_at", "first_response_at", "resolved_at")
         r = inter.aggregate(**{f"lo{i}": inter[c].min() for i, c in enumerate(cols)},
@@ -409,7 +446,7 @@ class Tables:
         return ibis.memtable(self.settings.business_hours.calendar(first, last))
 
     @functools.cached_property
-    def interactions(self) -> "ir.Table":
+    def interactions(self) -> ir.Table:
         """All interactions opened in the quarters, with hour clocks and the SLA in force."""
         import ibis
 
@@ -421,32 +458,32 @@ class Tables:
         return t.mutate(sla=t.sla_hours.fill_null(sla.cast("float64")))
 
     @functools.cached_property
-    def customer_issues(self) -> "ir.Table":
+    def customer_issues(self) -> ir.Table:
         """Interactions of the customer-raised kinds (complaint, inquiry, request)."""
         t = self.interactions
         return t.filter(t.kind.isin(list(CUSTOMER_RAISED_KINDS)))
 
     @functools.cached_property
-    def surveys(self) -> "ir.Table":
+    def surveys(self) -> ir.Table:
         """Survey responses submitted in the quarters, credited to reps."""
         t = self._raw("surveys_attributed")
         return t.filter((t.submitted_at >= self.start) & (t.submitted_at < self.end)).filter(
             t.quarter_index.isin(self._indexes))
 
     @functools.cached_property
-    def deals_closed(self) -> "ir.Table":
+    def deals_closed(self) -> ir.Table:
         """Deals won or lost in the quarters (by ``closed_at``)."""
         t = self._raw("deals")
         t = t.filter(t.stage.isin(["won", "lost"]))
         return self._in_period(t, "closed_at")
 
     @functools.cached_property
-    def deals_created(self) -> "ir.Table":
+    def deals_created(self) -> ir.Table:
         """Deals created in the quarters (by ``created_at``)."""
         return self._in_period(self._raw("deals"), "created_at")
 
     @functools.cached_property
-    def owned_customers(self) -> "ir.Table":
+    def owned_customers(self) -> ir.Table:
         """One row per rep, quarter and customer owned then (``since`` before the quarter's end)."""
         import ibis
 
@@ -484,11 +521,11 @@ def rate(condition, where=None):
 
 
 def compute(
-    data: "Dataset",
-    quarter: "str | Quarter | Iterable[str] | None" = None,
+    data: Dataset,
+    quarter: str | Quarter | Iterable[str] | None = None,
     *,
     kpis: Iterable[str] | None = None,
-    settings: "KPISettings | Mapping[str, Any] | None" = None,
+    settings: KPISettings | Mapping[str, Any] | None = None,
     con: Any = None,
 ) -> pd.DataFrame:
     """Compute KPIs per rep and quarter.
@@ -556,7 +593,8 @@ def compute(
     joined = base
     for p in parts:
         p = p.rename(_r_rep="rep_id", _r_q="quarter_index")
-        joined = joined.left_join(p, (joined.rep_id == p._r_rep) & (joined.quarter_index == p._r_q)).drop("_r_rep", "_r_q")
+        joined = joined.left_join(p, (joined.rep_id == p._r_rep) & (joined.quarter_index == p._r_q)).drop("_r_rep",
+                                                                                                          "_r_q")
     df = joined.to_pandas()
 
     out = pd.DataFrame({"quarter": [label_of_index(i, data.fiscal_start_month) for i in df["quarter_index"]],
@@ -564,7 +602,6 @@ def compute(
     for k in chosen:
         meta = _REGISTRY[k]
         v = pd.to_numeric(df[f"v__{k}"], errors="coerce").astype("float64")
-        n = pd.to_numeric(df[f"n__{k}"], errors="coerce").fillna(0).astype("int64")
         if meta.fill_zero:
             v = v.fillna(0.0)
         out[k] = v.to_numpy()

@@ -8,7 +8,17 @@ implementation (R's relaimpo and psych, pingouin, statsmodels, scipy), as its No
 
 from __future__ import annotations
 
-from .importance import relative_importance
+from .association import (
+    PartialCorrelation,
+    SplitReliability,
+    disattenuate,
+    partial_correlation,
+    reps_needed,
+    rowwise_correlation,
+    rowwise_partial_correlation,
+    split_reliability,
+)
+from .importance import ImportanceResult, relative_importance
 from .inference import (
     CorrelationResult,
     KendallResult,
@@ -18,11 +28,34 @@ from .inference import (
     kendall_tau,
     vif,
 )
-from .multilevel import icc1, rep_mean_reliability, responses_needed, shrink
+from .logodds import log_odds_dirichlet
+from .multilevel import (
+    ICCResult,
+    ShrinkResult,
+    fit_mixedlm,
+    icc1,
+    icc_reml,
+    rep_mean_reliability,
+    responses_needed,
+    shrink,
+)
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
 __all__ = [
     "AlphaResult",
+    "ICCResult",
+    "ImportanceResult",
+    "ShrinkResult",
+    "fit_mixedlm",
+    "icc_reml",
+    "PartialCorrelation",
+    "SplitReliability",
+    "disattenuate",
+    "partial_correlation",
+    "reps_needed",
+    "rowwise_correlation",
+    "rowwise_partial_correlation",
+    "split_reliability",
     "CorrelationResult",
     "KendallResult",
     "benjamini_hochberg",
@@ -31,6 +64,7 @@ __all__ = [
     "cronbach_alpha",
     "icc1",
     "kendall_tau",
+    "log_odds_dirichlet",
     "relative_importance",
     "rep_mean_reliability",
     "responses_needed",

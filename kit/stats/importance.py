@@ -24,14 +24,46 @@ import itertools
 import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from kit.results import Result
+
 from . import _checks
 
-__all__ = ["relative_importance"]
+__all__ = ["ImportanceResult", "relative_importance"]
+
+
+@dataclass(frozen=True)
+class ImportanceResult(Result):
+    """Relative importance (``table``, see :func:`relative_importance`) and the facts of the fit.
+
+    Attributes
+    ----------
+    r2 : float
+    n, dropped : int
+        Rows used; rows left out for a missing value.
+    method : str
+    n_boot, n_boot_used : int
+        Resamples asked; resamples whose predictors stayed non-collinear.
+    seed : int or None
+    ci : float
+    differences : DataFrame
+        One row per pair of predictors: ``a, b, diff, ci_low, ci_high``.
+    """
+
+    r2: float = math.nan
+    n: int = 0
+    dropped: int = 0
+    method: str = ""
+    n_boot: int = 0
+    n_boot_used: int = 0
+    seed: object = None
+    ci: float = 0.95
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 _METHODS = ("shapley", "relative_weights")
 #: Largest number of predictors for the exact Shapley decomposition (2^p subsets).
@@ -336,7 +368,7 @@ def relative_importance(
     n_boot: int = 1000,
     seed: int | None = 0,
     ci: float = 0.95,
-) -> pd.DataFrame:
+) -> ImportanceResult:
     """Relative importance of predictors for an outcome, with bootstrap intervals.
 
     Splits the R² of the linear regression of `outcome` on `predictors` (with
@@ -348,7 +380,7 @@ def relative_importance(
     ----------
     df : DataFrame
         One row per respondent. Rows with a missing value in `outcome` or any
-        predictor are left out (counted in ``attrs["dropped"]``).
+        predictor are left out (counted in ``dropped``).
     outcome : str
         Column of the outcome (for example overall CSAT).
     predictors : sequence of str
@@ -366,8 +398,8 @@ def relative_importance(
 
     Returns
     -------
-    DataFrame
-        Indexed by predictor (in the given order), columns:
+    ImportanceResult
+        ``table`` indexed by predictor (in the given order), columns:
 
         - ``raw``: the predictor's part of R² (the column sums to R²);
         - ``importance``: its share of R² (sums to 1);
@@ -377,7 +409,7 @@ def relative_importance(
           (rounded outward to whole ranks);
         - ``beta``: the standardized regression coefficient.
 
-        ``attrs``: ``r2`` (R²), ``n`` (rows used), ``dropped`` (rows left out for a
+        Fields of the :class:`ImportanceResult`: ``r2`` (R²), ``n`` (rows used), ``dropped`` (rows left out for a
         missing value), ``method``, ``n_boot`` (resamples asked), ``n_boot_used``
         (resamples whose predictors stayed non-collinear), ``seed``, ``ci``, and
         ``differences``: a DataFrame with one row per pair of predictors (``a`` before
@@ -496,17 +528,6 @@ def relative_importance(
                 jj = np.array([j for _, j in pairs])
                 dlo, dhi = np.quantile(b_share[:, ii] - b_share[:, jj], [a, 1.0 - a], axis=0)
                 differences["ci_low"], differences["ci_high"] = dlo, dhi
-    out.attrs.update(
-        {
-            "r2": r2,
-            "n": int(n),
-            "dropped": dropped,
-            "method": method,
-            "n_boot": n_boot,
-            "n_boot_used": used,
-            "seed": seed,
-            "ci": level,
-            "differences": differences,
-        }
-    )
-    return out
+    return ImportanceResult(table=out, r2=float(r2), n=int(n), dropped=int(dropped), method=method,
+                            n_boot=int(n_boot), n_boot_used=int(used), seed=seed, ci=float(level),
+                            differences=differences)

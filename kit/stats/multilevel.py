@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,12 +19,46 @@ from scipy import optimize as _opt
 from scipy import special as _sp
 from scipy import stats as _st
 
+from kit.results import Result
+
 from . import _checks
 from .reliability import spearman_brown
 
-__all__ = ["icc1", "rep_mean_reliability", "responses_needed", "shrink"]
+__all__ = ["ICCResult", "ShrinkResult", "fit_mixedlm", "icc1", "icc_reml", "rep_mean_reliability",
+           "responses_needed", "shrink"]
 
 _KINDS = ("mean", "rate")
+
+
+@dataclass(frozen=True)
+class ShrinkResult(Result):
+    """Empirical-Bayes estimates of :func:`shrink` (``table``) and the fitted prior.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by group: ``n, raw, shrunk, lower, upper, weight``.
+    kind : str
+        ``"mean"`` or ``"rate"``.
+    ci : float
+    grand : float
+        The overall level mu the groups are pulled toward.
+    dropped : int
+        Rows left out for a missing group or value.
+    tau2, sigma2 : float
+        Means: between-group and within-group variance (NaN for rates).
+    prior_a, prior_b : float
+        Rates: the fitted Beta prior (NaN for means).
+    """
+
+    kind: str = "mean"
+    ci: float = 0.95
+    grand: float = math.nan
+    dropped: int = 0
+    tau2: float = math.nan
+    sigma2: float = math.nan
+    prior_a: float = math.nan
+    prior_b: float = math.nan
 
 
 def _grouped(df: pd.DataFrame, group: str, value: str, what: str) -> tuple[pd.DataFrame, int]:
@@ -213,8 +248,8 @@ def shrink(
 
     Returns
     -------
-    DataFrame
-        Indexed by group (sorted), columns:
+    ShrinkResult
+        ``table`` indexed by group (sorted), columns:
 
         - ``n``: observations (or trials) of the group;
         - ``raw``: the group's own mean (or rate);
@@ -223,9 +258,9 @@ def shrink(
         - ``weight``: the weight of the group's own data, B = tau^2 / (tau^2 + s^2/n)
           for means and n / (a + b + n) for rates (0 = fully pooled, 1 = unchanged).
 
-        ``attrs`` carries ``kind``, ``ci``, ``grand`` (mu), ``dropped`` (rows left out
-        for a missing group or value) and, for means, ``tau2`` and ``sigma2``; for rates,
-        ``prior_a`` and ``prior_b``.
+        Fields ``kind``, ``ci``, ``grand`` (mu), ``dropped`` (rows left out for a missing
+        group or value) and, for means, ``tau2`` and ``sigma2``; for rates, ``prior_a`` and
+        ``prior_b``.
 
     Notes
     -----
@@ -279,11 +314,8 @@ def _shrink_mean(df: pd.DataFrame, group: str, value: str, level: float) -> pd.D
         },
         index=raw.index.rename(group),
     )
-    out.attrs.update(
-        {"kind": "mean", "ci": level, "grand": grand, "tau2": float(tau2), "sigma2": float(sigma2),
-         "dropped": dropped}
-    )
-    return out
+    return ShrinkResult(table=out, kind="mean", ci=level, grand=grand, dropped=dropped, tau2=float(tau2),
+                        sigma2=float(sigma2))
 
 
 def _betabinom_nll(theta: np.ndarray, y: np.ndarray, n: np.ndarray) -> float:
@@ -368,9 +400,20 @@ def _shrink_rate(
             f"{'0' if total_y == 0 else '1'}, so no Beta prior can be fitted; the rate is "
             f"{total_y / total_n:.0f} for every group."
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        a, b = _fit_beta_prior(y, n)
+    if n.max() <= 1:
+        # One trial per group: the beta-binomial likelihood cannot tell the spread between
+        # groups from binomial noise (it is flat in the prior's precision), so an optimizer
+        # would stay wherever it started. Say so and pool completely.
+        warnings.warn(
+            "shrink(kind='rate'): every group has a single trial, so the spread between groups "
+            "cannot be estimated; each group is pulled fully to the overall rate "
+            f"{total_y / total_n:.3f}.", RuntimeWarning, stacklevel=3)
+        mu = total_y / total_n
+        a, b = mu * 1e6, (1.0 - mu) * 1e6
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            a, b = _fit_beta_prior(y, n)
     post_a = a + y
     post_b = b + n - y
     shrunk = post_a / (post_a + post_b)
@@ -388,8 +431,152 @@ def _shrink_rate(
         },
         index=y_s.index.rename(group),
     )
-    out.attrs.update(
-        {"kind": "rate", "ci": level, "grand": a / (a + b), "prior_a": a, "prior_b": b,
-         "dropped": dropped}
-    )
-    return out
+    return ShrinkResult(table=out, kind="rate", ci=level, grand=float(a / (a + b)), dropped=dropped,
+                        prior_a=float(a), prior_b=float(b))
+
+
+@dataclass(frozen=True)
+class ICCResult:
+    """ICC(1) of a one-way random-effects model, with its interval.
+
+    Attributes
+    ----------
+    icc : float
+        tau^2 / (tau^2 + sigma^2).
+    ci_low, ci_high : float
+        F-based interval (Shrout & Fleiss 1979; n0 for unbalanced groups), in [-1, 1].
+    tau2, sigma2 : float
+        Between-group and within-group variance.
+    n, groups : int
+        Observations and groups used.
+    method : str
+        ``"REML"`` (statsmodels MixedLM, converged), or ``"ANOVA"`` when no REML fit converged.
+    """
+
+    icc: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    sigma2: float
+    n: int
+    groups: int
+    method: str
+
+
+def icc_reml(df: pd.DataFrame, group: str, value: str, ci: float = 0.95) -> ICCResult:
+    """ICC(1) from REML variance components (statsmodels MixedLM), ANOVA only as a fallback.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per observation (for example one survey response).
+    group, value : str
+        The grouping column (rep) and the numeric score; rows missing either are left out.
+    ci : float
+        Level of the interval.
+
+    Returns
+    -------
+    ICCResult
+
+    Notes
+    -----
+    Fits ``value ~ 1 + (1 | group)`` by REML, trying the optimizers lbfgs, bfgs, cg, powell
+    and Nelder-Mead in turn until one converges without a warning (a between-group variance
+    of 0 on the boundary is accepted as the estimate 0). When none converges, the ANOVA
+    estimator of :func:`icc1` is used and ``method`` says so. The interval is the F-based
+    interval of ICC(1) (as pingouin's ``intraclass_corr``), with n0 for unbalanced groups.
+    Checked against statsmodels MixedLM directly and pingouin's ICC1 interval on the wine
+    data, see tests/stats/test_multilevel.py.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> g = np.repeat(np.arange(30), 20)
+    >>> y = rng.normal(size=30)[g] + rng.normal(scale=2.0, size=g.size)
+    >>> res = icc_reml(pd.DataFrame({"rep": g, "y": y}), "rep", "y")
+    >>> res.method, 0.05 < res.icc < 0.5
+    ('REML', True)
+    """
+    import statsmodels.api as sm
+
+    level = _checks.require_level(ci)
+    data, _ = _grouped(df, group, value, "icc_reml")
+    a = _checked_anova(data, group, "icc_reml")
+    model = sm.MixedLM(data["x"].to_numpy(), np.ones((len(data), 1)), groups=data["g"].to_numpy())
+    tau2 = sigma2 = math.nan
+    method = "ANOVA"
+    try:
+        fit, _ = fit_mixedlm(model, "icc_reml")
+        tau2, sigma2, method = max(float(np.asarray(fit.cov_re).ravel()[0]), 0.0), float(fit.scale), "REML"
+    except ValueError:
+        pass
+    if method == "REML":
+        icc = tau2 / (tau2 + sigma2) if tau2 + sigma2 > 0 else math.nan
+    else:
+        warnings.warn("icc_reml: no REML fit converged; the ANOVA estimate is used.", RuntimeWarning, stacklevel=2)
+        icc = icc1(df, group, value)
+        sigma2 = a["msw"]
+        tau2 = max(0.0, (a["msb"] - a["msw"]) / a["n0"])
+    alpha = 1.0 - level
+    f = a["msb"] / a["msw"] if a["msw"] > 0 else math.inf
+    df1, df2 = a["k"] - 1, a["N"] - a["k"]
+    f_l = f / _st.f.ppf(1 - alpha / 2, df1, df2)
+    f_u = f * _st.f.ppf(1 - alpha / 2, df2, df1)
+    n0 = a["n0"]
+    lo = (f_l - 1) / (f_l + n0 - 1)
+    hi = (f_u - 1) / (f_u + n0 - 1)
+    return ICCResult(icc=float(icc), ci_low=float(max(lo, -1.0)), ci_high=float(min(hi, 1.0)), tau2=float(tau2),
+                     sigma2=float(sigma2), n=int(a["N"]), groups=int(a["k"]), method=method)
+
+
+MIXEDLM_OPTIMIZERS = ("lbfgs", "bfgs", "cg", "powell", "nm")
+
+
+def fit_mixedlm(model: object, what: str = "the mixed model") -> tuple[object, str]:
+    """Fit a statsmodels MixedLM by REML with every optimizer; keep the best converged fit.
+
+    A fit counts when it converged and raised no convergence warning other than "on the
+    boundary" (a variance of 0 can be the estimate). Of those, the one with the highest REML
+    log-likelihood wins: an optimizer can stop on the boundary where another finds a
+    positive variance with a higher likelihood (statsmodels' lbfgs does so on small data).
+    A clean interior fit (no warning at all) ends the search early.
+
+    Returns
+    -------
+    (fit, optimizer) : tuple
+
+    Raises
+    ------
+    ValueError
+        Naming every optimizer and why it failed, when none converged.
+    """
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    best, best_method, best_llf, tried = None, "", -np.inf, []
+    for method in MIXEDLM_OPTIMIZERS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fit = model.fit(reml=True, method=method)  # type: ignore[attr-defined]
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                tried.append(f"{method}: {exc}")
+                continue
+        t2, s2 = float(np.asarray(fit.cov_re).ravel()[0]), float(fit.scale)
+        boundary = t2 <= 1e-6 * max(s2, 1e-300)
+        bad = [str(c.message).splitlines()[0] for c in caught if issubclass(c.category, ConvergenceWarning)
+               and not boundary]
+        if not (fit.converged and not bad):
+            tried.append(f"{method}: {bad[0] if bad else 'did not converge'}")
+            continue
+        # exactly on the boundary statsmodels reports llf = inf (singular covariance): rank such
+        # a fit last, so that a fit with a computable likelihood is preferred
+        llf = float(fit.llf) if np.isfinite(fit.llf) else -np.inf
+        if best is None or llf > best_llf + 1e-9:
+            best, best_method, best_llf = fit, method, llf
+        if not boundary and not caught:  # a clean interior optimum: no need to try further
+            break
+    if best is None:
+        raise ValueError(f"{what}: the mixed model did not converge with any optimizer ({'; '.join(tried)}).")
+    return best, best_method

@@ -151,6 +151,12 @@ def cronbach_alpha(
             f"items: Cronbach's alpha needs at least 2 respondents; {n} remain "
             f"after {missing} handling of missing answers."
         )
+    answers = used.notna().sum()
+    empty = [str(col) for col, n_ans in answers.items() if n_ans < 2]
+    if empty:
+        raise ValueError(
+            f"items: {', '.join(empty)} answered by fewer than 2 respondents; drop "
+            f"{'it' if len(empty) == 1 else 'them'} before computing alpha.")
     c_frame = used.cov()
     c = c_frame.to_numpy()
     if not np.isfinite(c).all():
@@ -168,6 +174,13 @@ def cronbach_alpha(
             f"items: item(s) {', '.join(flat)} have no variance (every respondent gave the "
             "same answer); drop them before computing alpha."
         )
+    if c.sum() <= 0:
+        cols = list(items.columns)
+        negative = ", ".join(f"{a}~{cols[j]} {c[i, j]:.2f}" for i, a in enumerate(cols)
+                             for j in range(i + 1, len(cols)) if c[i, j] < 0)
+        raise ValueError(
+            "items: the total score has no variance (the items cancel each other out: "
+            f"covariances {negative}); is a reverse-keyed item not reflected?")
     alpha = _alpha_from_cov(c)
 
     a = 1.0 - level
@@ -231,8 +244,16 @@ def spearman_brown(reliability: float, k: float | np.ndarray) -> float | np.ndar
         kk = _checks.as_float_vector(np.ravel(k), "k").reshape(np.shape(k))
         if not (np.isfinite(kk).all() and (kk > 0).all()):
             raise ValueError("k must contain finite numbers > 0.")
+    denom = 1.0 + (kk - 1.0) * rho
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = kk * rho / (1.0 + (kk - 1.0) * rho)
+        out = kk * rho / denom
+    bad = ~((np.asarray(denom) > 0) & (np.abs(np.asarray(out)) <= 1.0 + 1e-12))
+    if np.any(bad):
+        k_bad = float(np.ravel(kk)[np.ravel(bad)][0]) if not scalar else float(kk)
+        raise ValueError(
+            f"spearman_brown: reliability {rho:g} stepped to k = {k_bad:g} leaves [-1, 1] "
+            f"(1 + (k - 1) * reliability = {1.0 + (k_bad - 1.0) * rho:g}); a negative reliability means "
+            "no reliable variance between units: treat it as 0 instead of stepping it up.")
     return float(out) if scalar else out
 
 
@@ -251,7 +272,8 @@ def split_half(a: object, b: object) -> float:
     Returns
     -------
     float
-        The corrected reliability (NaN when a half has no variance).
+        The corrected reliability, in [-1, 1] (NaN when a half has no variance; a half
+        correlation below -1/3 would step "up" past -1 and gives -1).
 
     Notes
     -----
@@ -263,5 +285,7 @@ def split_half(a: object, b: object) -> float:
         raise ValueError(f"split_half needs at least 3 complete pairs; got {x.size}.")
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
-    r = float(np.corrcoef(x, y)[0, 1])
-    return 2.0 * r / (1.0 + r) if r != -1.0 else float("-inf")
+    r = float(np.clip(np.corrcoef(x, y)[0, 1], -1.0, 1.0))
+    if 1.0 + r <= 1e-12:
+        return -1.0
+    return float(max(-1.0, 2.0 * r / (1.0 + r)))

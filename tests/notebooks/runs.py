@@ -1,9 +1,9 @@
-"""One executed report run shared by tests/test_report.py and tests/test_browser.py.
+"""One executed report run shared by tests/report/ and tests/test_browser.py.
 
 The notebooks of this folder are the report engine's test notebooks:
 
 - ``ok_report``: parameters and data covered (``kit.report.begin``), two tables saved with
-  ``kit.report.save_table`` (one with a phone number that must come out redacted), a
+  ``report.save_table`` (one with a phone number that must come out redacted), a
   matplotlib chart with Chinese labels, a warning (analyst report only), a sentence from
   ``kit.i18n`` and a draft of next quarter's parameters;
 - ``raises``: fails in a cell for quarter 2026Q2 only;

@@ -24,8 +24,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kit.stats import relative_importance
 from kit.stats import importance as imp
+from kit.stats import relative_importance
 
 SWISS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
 CARS = ["cyl", "disp", "hp", "gear"]
@@ -95,7 +95,7 @@ def test_shapley_matches_relaimpo_lmg_on_swiss(swiss):
             0.1595589898228]
     assert got["raw"].to_dict() == pytest.approx(lmg, abs=1e-10)
     assert got["importance"].to_list() == pytest.approx(rela, abs=1e-10)
-    assert got.attrs["r2"] == pytest.approx(0.706735001593, abs=1e-11)  # summary(lm): 0.7067
+    assert got.r2 == pytest.approx(0.706735001593, abs=1e-11)  # summary(lm): 0.7067
     assert got["rank"].to_list() == [5, 2, 1, 4, 3]
     # lm's standardized coefficients b * sd(x) / sd(y) (relaimpo type = "betasq" squares them)
     betas = [-0.312921282500, -0.164778222539, -0.670400780106, 0.347600028144, 0.251135976299]
@@ -108,7 +108,7 @@ def test_shapley_matches_relaimpo_lmg_on_mtcars(mtcars):
     got = relative_importance(mtcars, "mpg", CARS, n_boot=0)
     expected = [0.2470520332352, 0.2434995947956, 0.2109128995443, 0.0777251114079]
     assert got["raw"].to_list() == pytest.approx(expected, abs=1e-10)
-    assert got.attrs["r2"] == pytest.approx(0.779189638983, abs=1e-11)
+    assert got.r2 == pytest.approx(0.779189638983, abs=1e-11)
 
 
 def test_relative_weights_match_rwa_readme_on_mtcars(mtcars):
@@ -213,7 +213,7 @@ def test_bootstrap_matches_a_per_resample_loop(swiss, method):
     lo, hi = np.quantile(shares, [0.025, 0.975], axis=0)
     assert got["ci_low"].to_numpy() == pytest.approx(lo, abs=1e-10)
     assert got["ci_high"].to_numpy() == pytest.approx(hi, abs=1e-10)
-    diffs = got.attrs["differences"]
+    diffs = got.differences
     for row in diffs.itertuples():
         i, j = SWISS.index(row.a), SWISS.index(row.b)
         dlo, dhi = np.quantile(shares[:, i] - shares[:, j], [0.025, 0.975])
@@ -233,15 +233,15 @@ def test_result_columns_attrs_and_differences(swiss):
                                  "rank_ci_low", "rank_ci_high", "beta"]
     assert list(got.index) == SWISS and got.index.name == "predictor"
     assert got["importance"].sum() == pytest.approx(1.0, abs=1e-12)
-    assert got["raw"].sum() == pytest.approx(got.attrs["r2"], abs=1e-12)
+    assert got["raw"].sum() == pytest.approx(got.r2, abs=1e-12)
     assert (got["ci_low"] <= got["importance"]).all()
     assert (got["importance"] <= got["ci_high"]).all()
     assert (got["rank_ci_low"] <= got["rank"]).all() and (got["rank"] <= got["rank_ci_high"]).all()
     assert got[["rank_ci_low", "rank_ci_high"]].isin(range(1, 6)).all().all()
-    assert got.attrs["n"] == 47 and got.attrs["dropped"] == 0
-    assert got.attrs["n_boot"] == 200 and got.attrs["n_boot_used"] == 200
-    assert got.attrs["method"] == "shapley" and got.attrs["seed"] == 1
-    diffs = got.attrs["differences"]
+    assert got.n == 47 and got.dropped == 0
+    assert got.n_boot == 200 and got.n_boot_used == 200
+    assert got.method == "shapley" and got.seed == 1
+    diffs = got.differences
     assert list(diffs.columns) == ["a", "b", "diff", "ci_low", "ci_high"]
     assert len(diffs) == 10
     first = diffs.iloc[0]
@@ -251,7 +251,7 @@ def test_result_columns_attrs_and_differences(swiss):
     )
     # Same seed, same answer; another seed, other intervals.
     again = relative_importance(swiss, "Fertility", SWISS, n_boot=200, seed=1)
-    pd.testing.assert_frame_equal(got, again)
+    pd.testing.assert_frame_equal(got.table, again.table)
     other = relative_importance(swiss, "Fertility", SWISS, n_boot=200, seed=2)
     assert not np.allclose(got["ci_low"], other["ci_low"])
 
@@ -259,9 +259,9 @@ def test_result_columns_attrs_and_differences(swiss):
 def test_no_bootstrap_leaves_intervals_empty(swiss):
     got = relative_importance(swiss, "Fertility", SWISS, method="relative_weights", n_boot=0)
     assert got[["ci_low", "ci_high", "rank_ci_low", "rank_ci_high"]].isna().all().all()
-    assert got.attrs["differences"][["ci_low", "ci_high"]].isna().all().all()
-    assert got.attrs["differences"]["diff"].notna().all()
-    assert got.attrs["n_boot_used"] == 0
+    assert got.differences[["ci_low", "ci_high"]].isna().all().all()
+    assert got.differences["diff"].notna().all()
+    assert got.n_boot_used == 0
 
 
 def test_rows_with_missing_values_are_dropped_and_counted(swiss):
@@ -270,7 +270,7 @@ def test_rows_with_missing_values_are_dropped_and_counted(swiss):
     holes.iloc[3, 2] = np.nan  # Examination
     holes.iloc[5, 4] = np.nan  # Catholic
     got = relative_importance(holes, "Fertility", SWISS, n_boot=0)
-    assert got.attrs["n"] == 44 and got.attrs["dropped"] == 3
+    assert got.n == 44 and got.dropped == 3
     complete = swiss.drop(index=swiss.index[[0, 3, 5]])
     ref = relative_importance(complete, "Fertility", SWISS, n_boot=0)
     assert got["raw"].to_numpy() == pytest.approx(ref["raw"].to_numpy(), abs=1e-14)
@@ -283,7 +283,7 @@ def test_a_degenerate_resample_is_left_out():
     df["y"] = df["x1"] + df["x2"] + rng.normal(size=30)
     got = relative_importance(df, "y", ["x1", "x2"], n_boot=300, seed=0)
     # P(row 0 never drawn) = (29/30)^30 = 0.36: about a third of the resamples.
-    assert 60 < 300 - got.attrs["n_boot_used"] < 160
+    assert 60 < 300 - got.n_boot_used < 160
     assert got[["ci_low", "ci_high"]].notna().all().all()
 
 
@@ -330,7 +330,7 @@ def test_bad_data_is_explained(swiss):
     # ... which Johnson's weights handle.
     rw = relative_importance(many, "x0", [f"x{i}" for i in range(1, 14)],
                              method="relative_weights", n_boot=0)
-    assert rw["raw"].sum() == pytest.approx(rw.attrs["r2"], abs=1e-12)
+    assert rw["raw"].sum() == pytest.approx(rw.r2, abs=1e-12)
 
 
 # --- properties -----------------------------------------------------------------------
@@ -358,9 +358,9 @@ _scales = st.floats(0.01, 100.0).flatmap(lambda v: st.sampled_from([v, -v]))
 def test_parts_add_up_to_r2_and_shares_lie_in_unit_interval(df, method):
     preds = [c for c in df.columns if c != "y"]
     got = relative_importance(df, "y", preds, method=method, n_boot=0)
-    assert got.attrs["r2"] == pytest.approx(_r2_refit(df["y"].to_numpy(), df[preds].to_numpy()),
+    assert got.r2 == pytest.approx(_r2_refit(df["y"].to_numpy(), df[preds].to_numpy()),
                                             abs=1e-9)
-    assert got["raw"].sum() == pytest.approx(got.attrs["r2"], abs=1e-10)
+    assert got["raw"].sum() == pytest.approx(got.r2, abs=1e-10)
     assert got["importance"].sum() == pytest.approx(1.0, abs=1e-10)
     assert ((got["importance"] >= -1e-12) & (got["importance"] <= 1 + 1e-12)).all()
 
@@ -375,8 +375,9 @@ def test_invariant_to_predictor_order_and_to_rescaling(df, data, method):
     for c in preds:
         scaled[c] = scaled[c] * data.draw(_scales) + data.draw(st.floats(-50, 50))
     moved = relative_importance(scaled, "y", order, method=method, n_boot=25, seed=4)
+    r2_moved = moved.r2
     moved = moved.loc[preds]
     cols = ["raw", "importance", "ci_low", "ci_high", "rank_ci_low", "rank_ci_high"]
     for c in cols:
         assert moved[c].to_numpy() == pytest.approx(base[c].to_numpy(), abs=1e-8), c
-    assert moved.attrs["r2"] == pytest.approx(base.attrs["r2"], abs=1e-10)
+    assert r2_moved == pytest.approx(base.r2, abs=1e-10)

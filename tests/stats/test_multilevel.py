@@ -137,9 +137,9 @@ def test_shrink_mean_equals_mixedlm_predictions_on_balanced_groups():
         fit = smf.mixedlm("x ~ 1", df, groups=df["g"]).fit(reml=True)
     blup = fit.fe_params.iloc[0] + np.array([v.iloc[0] for v in fit.random_effects.values()])
     assert got["shrunk"].to_numpy() == pytest.approx(blup, abs=1e-4)
-    assert got.attrs["tau2"] == pytest.approx(float(fit.cov_re.iloc[0, 0]), rel=1e-3)
-    assert got.attrs["sigma2"] == pytest.approx(fit.scale, rel=1e-3)
-    assert got.attrs["grand"] == pytest.approx(fit.fe_params.iloc[0], abs=1e-4)
+    assert got.tau2 == pytest.approx(float(fit.cov_re.iloc[0, 0]), rel=1e-3)
+    assert got.sigma2 == pytest.approx(fit.scale, rel=1e-3)
+    assert got.grand == pytest.approx(fit.fe_params.iloc[0], abs=1e-4)
 
 
 def test_shrink_mean_by_hand():
@@ -155,15 +155,15 @@ def test_shrink_mean_by_hand():
     assert got["weight"].to_list() == pytest.approx([15 / 16] * 3, abs=1e-14)
     half = stats.norm.isf(0.025) * np.sqrt(15 / 16 + (1 / 16) ** 2 * 16 / 3)
     assert (got["upper"] - got["shrunk"]).to_list() == pytest.approx([half] * 3, abs=1e-12)
-    assert got.attrs == {"kind": "mean", "ci": 0.95, "grand": 6.0, "tau2": 15.0,
-                         "sigma2": 2.0, "dropped": 0}
+    facts = {f: getattr(got, f) for f in ("kind", "ci", "grand", "tau2", "sigma2", "dropped")}
+    assert facts == {"kind": "mean", "ci": 0.95, "grand": 6.0, "tau2": 15.0, "sigma2": 2.0, "dropped": 0}
 
 
 def test_shrink_mean_pools_fully_when_groups_do_not_differ():
     # MSB < MSW: tau^2 = 0, every group gets the observation mean.
     df = pd.DataFrame({"g": list("AABBCC"), "x": [1, 3, 1, 3, 1, 4]})
     got = shrink(df, "g", "x")
-    assert got.attrs["tau2"] == 0.0
+    assert got.tau2 == 0.0
     assert got["shrunk"].to_list() == pytest.approx([13 / 6] * 3, abs=1e-14)
     assert (got["weight"] == 0).all()
 
@@ -171,7 +171,7 @@ def test_shrink_mean_pools_fully_when_groups_do_not_differ():
 def test_shrink_mean_counts_dropped_rows():
     df = pd.DataFrame({"g": ["A", "A", "B", "B", None, "B"], "x": [1, 2, 3, np.nan, 5, 6]})
     got = shrink(df, "g", "x")
-    assert got.attrs["dropped"] == 2
+    assert got.dropped == 2
     assert got["n"].to_list() == [2, 2]
 
 
@@ -189,7 +189,7 @@ def _rates(seed: int = 0, k: int = 25) -> pd.DataFrame:
 def test_rate_prior_is_the_beta_binomial_maximum_likelihood():
     df = _rates()
     got = shrink(df, "rep", "wins", kind="rate", trials="deals")
-    a, b = got.attrs["prior_a"], got.attrs["prior_b"]
+    a, b = got.prior_a, got.prior_b
     y, n = df["wins"].to_numpy(), df["deals"].to_numpy()
 
     def nll(theta):
@@ -205,7 +205,7 @@ def test_rate_prior_is_the_beta_binomial_maximum_likelihood():
     assert row["shrunk"] == pytest.approx(post.mean(), abs=1e-14)
     assert (row["lower"], row["upper"]) == pytest.approx(post.interval(0.95), abs=1e-12)
     assert row["weight"] == pytest.approx(n[0] / (a + b + n[0]), abs=1e-14)
-    assert got.attrs["grand"] == pytest.approx(a / (a + b), abs=1e-14)
+    assert got.grand == pytest.approx(a / (a + b), abs=1e-14)
 
 
 def test_rate_from_rows_equals_rate_from_counts():
@@ -217,7 +217,7 @@ def test_rate_from_rows_equals_rate_from_counts():
     })
     by_rows = shrink(rows, "rep", "won", kind="rate")
     by_counts = shrink(df, "rep", "wins", kind="rate", trials="deals")
-    pd.testing.assert_frame_equal(by_rows, by_counts, check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(by_rows.table, by_counts.table, check_exact=False, rtol=1e-9)
 
 
 def test_rate_bad_input():
@@ -259,7 +259,7 @@ def _grouped(draw: st.DrawFn) -> pd.DataFrame:
 @given(df=_grouped(), kind=st.sampled_from(["mean", "rate"]))
 def test_shrinkage_moves_toward_the_grand_mean_and_not_past_it(df, kind):
     got = shrink(df, "g", "x" if kind == "mean" else "b", kind=kind)
-    grand = got.attrs["grand"]
+    grand = got.grand
     raw, shrunk = got["raw"].to_numpy(), got["shrunk"].to_numpy()
     tol = 1e-9 * (1 + np.abs(raw).max())
     assert (np.abs(shrunk - grand) <= np.abs(raw - grand) + tol).all()  # not away
@@ -272,5 +272,45 @@ def test_shrinkage_moves_toward_the_grand_mean_and_not_past_it(df, kind):
         # An equal-tailed Beta interval holds the posterior median (its mean can fall
         # outside when the posterior is extremely skewed, e.g. Beta(2, 0.001)).
         n, y = got["n"].to_numpy(), (got["raw"] * got["n"]).to_numpy()
-        median = stats.beta.median(got.attrs["prior_a"] + y, got.attrs["prior_b"] + n - y)
+        median = stats.beta.median(got.prior_a + y, got.prior_b + n - y)
         assert (got["lower"] <= median + tol).all() and (median <= got["upper"] + tol).all()
+
+
+def test_shrink_rate_with_one_trial_per_group_pools_and_says_why():
+    # With one trial per group the beta-binomial likelihood is flat in the prior's precision
+    # (P(y=1) = a / (a + b) whatever a + b), so a fit would stay at its starting value.
+    df = pd.DataFrame({"g": list("abcdefgh"), "y": [1, 0, 1, 1, 0, 1, 0, 1], "n": [1] * 8})
+    with pytest.warns(RuntimeWarning, match="single trial"):
+        got = shrink(df, "g", "y", kind="rate", trials="n")
+    assert got["shrunk"].to_numpy() == pytest.approx(np.full(8, 5 / 8), abs=1e-5)
+    assert (got["weight"] < 1e-5).all()
+
+
+# --- ICC by REML ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_icc_reml_equals_statsmodels_mixedlm(seed):
+    df = _unbalanced(seed, k=25)
+    from kit.stats import icc_reml
+
+    got = icc_reml(df, "rep", "score")
+    fit = smf.mixedlm("score ~ 1", df, groups=df["rep"]).fit(reml=True)
+    tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
+    assert got.method == "REML"
+    assert got.tau2 == pytest.approx(tau2, rel=1e-4) and got.sigma2 == pytest.approx(sigma2, rel=1e-4)
+    assert got.icc == pytest.approx(tau2 / (tau2 + sigma2), rel=1e-4)
+    assert got.ci_low < got.icc < got.ci_high
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")  # pingouin
+def test_icc_reml_interval_matches_pingouin_on_the_wine_data(wine):
+    # balanced data: REML equals the ANOVA ICC(1) = 0.728 (real-statistics.com, pingouin docs),
+    # and the F-based interval is pingouin's ICC1 CI95% [0.43, 0.93]
+    from kit.stats import icc_reml
+
+    got = icc_reml(wine, "Wine", "Scores")
+    assert got.icc == pytest.approx(0.728, abs=5e-4)
+    ref = pg.intraclass_corr(wine, targets="Wine", raters="Judge", ratings="Scores").set_index("Type")
+    lo, hi = ref.loc["ICC(1,1)", "CI95"]
+    assert (got.ci_low, got.ci_high) == (pytest.approx(lo, abs=0.005), pytest.approx(hi, abs=0.005))

@@ -164,7 +164,30 @@ def test_split_half_by_hand():
 @settings(max_examples=50, deadline=None)
 @given(st.floats(-0.99, 0.99), st.floats(0.05, 200.0))
 def test_spearman_brown_steps_back(rho, k):
-    # Lengthening by k then by 1/k returns the starting reliability.
+    # Lengthening by k then by 1/k returns the starting reliability; a step that would leave
+    # [-1, 1] (a negative reliability stepped up) is an error, never a value like -2 or 2.5.
+    denom = 1 + (k - 1) * rho
+    if denom <= 0 or abs(k * rho / denom) > 1:
+        with pytest.raises(ValueError, match=r"leaves \[-1, 1\]"):
+            spearman_brown(rho, k)
+        return
     there = spearman_brown(rho, k)
-    if abs(there) <= 1:
-        assert spearman_brown(there, 1 / k) == pytest.approx(rho, abs=1e-9)
+    assert -1 <= there <= 1
+    assert spearman_brown(there, 1 / k) == pytest.approx(rho, abs=1e-9)
+
+
+def test_domains_are_checked_and_errors_name_the_culprit():
+    from kit.stats import rep_mean_reliability, split_half
+
+    with pytest.raises(ValueError, match="stepped to k = 2 leaves"):
+        spearman_brown(-0.5, 2)            # was -2.0
+    with pytest.raises(ValueError, match="stepped to k = 10 leaves"):
+        rep_mean_reliability(-0.2, 10)     # was 2.5
+    assert split_half([1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]) == -1.0   # was -inf / ZeroDivisionError
+    assert split_half([1, 2, 3, 4, 5, 6], [2, 1, 4, 3, 6, 5]) == pytest.approx(2 * (29 / 35) / (1 + 29 / 35))
+    opposed = pd.DataFrame({"q1": [1, 2, 3, 4, 5], "q2": [5, 4, 3, 2, 1]})
+    with pytest.raises(ValueError, match="q1~q2 -2.50.*reverse-keyed"):
+        cronbach_alpha(opposed)           # was alpha = -inf with a warning
+    empty = pd.DataFrame({"q1": [1, 2, 3, 4, 5], "q2": [2, 2, 3, 5, 4], "q3": [np.nan] * 5})
+    with pytest.raises(ValueError, match=r"items: q3 answered by fewer than 2"):
+        cronbach_alpha(empty)             # named every item before
