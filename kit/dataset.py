@@ -13,9 +13,9 @@ tables are then served to an in-process DuckDB as Arrow views.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ class EngineTables:
     """Validated tables living in an engine: ``con`` and, per table, an Ibis table with ``_row``."""
 
     con: Any
-    tables: dict[str, "ir.Table"]
+    tables: dict[str, ir.Table]
     kinds: dict[str, dict[str, str]]
     keep_alive: list[Any] = field(default_factory=list)
 
@@ -213,7 +213,7 @@ class Dataset:
             self._con = con
         return self._con
 
-    def table(self, name: str, con: Any = None) -> "ir.Table":
+    def table(self, name: str, con: Any = None) -> ir.Table:
         """An Ibis table: a contract table, or ``surveys_attributed`` (responses credited to reps,
         with their ``quarter_index``). ``con`` puts the tables on another Ibis backend (e.g.
         PostgreSQL): they are uploaded there as temporary tables."""
@@ -241,7 +241,7 @@ class Dataset:
         return t
 
 
-def _upload(backend: Any, name: str, df: pd.DataFrame) -> "ir.Table":
+def _upload(backend: Any, name: str, df: pd.DataFrame) -> ir.Table:
     import pyarrow as pa
 
     arrow = pa.Table.from_pandas(df, preserve_index=False)

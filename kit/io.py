@@ -36,8 +36,9 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -56,8 +57,8 @@ _ = _fingerprint  # kept importable from kit.io for existing callers
 def load(
     source: Any = "data/samples",
     *,
-    column_map: "str | Path | Mapping | None" = None,
-    instrument: "str | Path | Instrument | None" = None,
+    column_map: str | Path | Mapping | None = None,
+    instrument: str | Path | Instrument | None = None,
     max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE,
     fiscal_start_month: int = 1,
     db_schema: str | None = None,
@@ -107,7 +108,8 @@ def load(
         raise ValueError(f"max_quarantine_share must be a share between 0 and 1; got {max_quarantine_share!r}.")
     opened = open_source(source, column_map, db_schema)
 
-    label = safe_url(str(source)) if isinstance(source, (str, Path)) else f"an Ibis {getattr(source, 'name', '')} connection"
+    label = (safe_url(str(source)) if isinstance(source, (str, Path))
+             else f"an Ibis {getattr(source, 'name', '')} connection")
     cmap = read_column_map(column_map if column_map is not None else opened.column_map_path)
     if isinstance(instrument, Instrument):
         inst = instrument
@@ -147,8 +149,10 @@ def load(
     # files: a hash of their bytes (cheap); database tables: a digest computed in the database
     fingerprints = {t: opened.file_hashes.get(t) or digests[t] for t in typed}
     if opened.column_map_path is not None or column_map is not None:
-        fingerprints["column_map"] = hashlib.sha256(json.dumps(cmap, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    fingerprints["instrument"] = hashlib.sha256(yaml.safe_dump(inst.to_dict(), allow_unicode=True).encode()).hexdigest()[:16]
+        cmap_text = json.dumps(cmap, sort_keys=True, default=str)
+        fingerprints["column_map"] = hashlib.sha256(cmap_text.encode()).hexdigest()[:16]
+    inst_text = yaml.safe_dump(inst.to_dict(), allow_unicode=True)
+    fingerprints["instrument"] = hashlib.sha256(inst_text.encode()).hexdigest()[:16]
     engine = EngineTables(opened.con, {t: kept[t] for t in S.TABLES if t in kept}, kinds, opened.keep_alive)
     ds = Dataset(instrument=inst, quarantine=quarantine, source=label, rows_in=rows_in,
                  fingerprints=fingerprints, fiscal_start_month=fiscal_start_month, engine=engine)

@@ -15,8 +15,9 @@ data lies; only one row per rep or per customer comes back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ __all__ = ["ClusterMoments", "group_moments", "icc1_from_moments", "cross_produc
            "bootstrap_counts", "bootstrap_correlations"]
 
 
-def _responses(data: "Dataset", quarter: "str | Iterable[str] | None"):
+def _responses(data: Dataset, quarter: str | Iterable[str] | None):
     """The credited responses of the quarters, with a column per dimension score (Ibis)."""
     from kit.survey import dimension_score_exprs
 
@@ -41,7 +42,7 @@ def _responses(data: "Dataset", quarter: "str | Iterable[str] | None"):
                     **dimension_score_exprs(t, data.instrument))
 
 
-def group_moments(data: "Dataset", quarter: "str | Iterable[str] | None" = None, *, group: str = "rep_id",
+def group_moments(data: Dataset, quarter: str | Iterable[str] | None = None, *, group: str = "rep_id",
                   value: str = "csat") -> pd.DataFrame:
     """Per group (rep), the count, sum and sum of squares of a score, computed in the engine.
 
@@ -133,7 +134,7 @@ class ClusterMoments:
         return w @ self.n, w @ self.sums, np.tensordot(w, self.cross, axes=1)
 
 
-def cross_products(data: "Dataset", quarter: "str | Iterable[str] | None" = None, *,
+def cross_products(data: Dataset, quarter: str | Iterable[str] | None = None, *,
                    columns: Iterable[str] | None = None, cluster: str = "customer_id") -> ClusterMoments:
     """Per customer, the count, sums and cross-product sums of CSAT and the dimension scores.
 

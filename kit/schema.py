@@ -30,15 +30,14 @@ if _HIDE_PYSPARK:
     sys.modules["pyspark"] = None  # type: ignore[assignment]  # "import pyspark" raises ImportError
 try:
     import pandera.pandas as pa
-    from pandera.typing import Series
-    from pandera.typing import get_dataframe_types, get_index_types, get_series_types
+    from pandera.typing import Series, get_dataframe_types, get_index_types, get_series_types
 
     get_dataframe_types(), get_series_types(), get_index_types()  # cached without pyspark
 finally:
     if _HIDE_PYSPARK and sys.modules.get("pyspark", 0) is None:
         del sys.modules["pyspark"]
 
-from kit.errors import EXIT_QUALITY, EXIT_SCHEMA, KitError
+from kit.errors import EXIT_QUALITY, EXIT_SCHEMA, KitError  # noqa: E402  (after the pyspark guard)
 
 __all__ = [
     "CHANNELS",

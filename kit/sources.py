@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from kit import schema as S
 
@@ -59,7 +57,7 @@ class Opened:
     """
 
     con: Any
-    tables: dict[str, "ir.Table"]
+    tables: dict[str, ir.Table]
     labels: dict[str, str]
     problems: list[S.Problem]
     instrument_path: Path | None = None
@@ -71,7 +69,7 @@ class Opened:
 # --- the column map ---------------------------------------------------------------------------
 
 
-def read_column_map(path: "str | Path | Mapping | None") -> dict[str, dict]:
+def read_column_map(path: str | Path | Mapping | None) -> dict[str, dict]:
     """Read a column map (file or mapping) into ``{'files': .., 'columns': .., 'values': ..}``."""
     if path is None:
         return {"files": {}, "columns": {}, "values": {}}
@@ -226,7 +224,7 @@ def _inside(folder: Path, path: Path) -> bool:
     return True
 
 
-def _register_file(con: Any, table: str, path: Path, tmp: Path) -> "ir.Table":
+def _register_file(con: Any, table: str, path: Path, tmp: Path) -> ir.Table:
     suffix = path.suffix.lower()
     name = f"kit_raw_{table}"
     if suffix == ".parquet":
@@ -314,7 +312,7 @@ def _backend_name(con: Any) -> str:
     return str(getattr(con, "name", "")).lower()
 
 
-def materialize(con: Any, name: str, expr: "ir.Table") -> "ir.Table":
+def materialize(con: Any, name: str, expr: ir.Table) -> ir.Table:
     """``expr`` computed once into a temporary table of the engine (on Spark: a cached temporary view)."""
     if _backend_name(con) == "pyspark":
         out = con.create_view(name, expr, overwrite=True)
@@ -323,7 +321,7 @@ def materialize(con: Any, name: str, expr: "ir.Table") -> "ir.Table":
     return con.create_table(name, expr, temp=True, overwrite=True)
 
 
-def _numbered(con: Any, table: str, t: "ir.Table") -> "ir.Table":
+def _numbered(con: Any, table: str, t: ir.Table) -> ir.Table:
     """The table with ``_row`` (its 1-based row), fixed once in the engine."""
     import ibis
 

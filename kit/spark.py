@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kit import schema as S
+from kit.credentials import mask_secrets
 
 __all__ = ["local_session", "connect", "lakehouse", "SPARK_CONF"]
 
@@ -79,8 +80,9 @@ def connect(url: str):
             session = SparkSession.builder.remote(url).getOrCreate()
             session.conf.set("spark.sql.session.timeZone", "UTC")
         except Exception as exc:
-            raise S.SchemaError([S.Problem("", None, f"cannot connect to Spark at {url} "
-                                           f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")]) from None
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise S.SchemaError([S.Problem("", None, f"cannot connect to Spark at {mask_secrets(url)} "
+                                           f"({type(exc).__name__}: {mask_secrets(first)})")]) from None
         return _ibis(session)
     return _ibis(local_session())
 

@@ -17,7 +17,8 @@ Two stages:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -213,7 +214,7 @@ def _values_mapped(col: Any, mapping: dict) -> Any:
     return ibis.cases(*cases, else_=s) if cases else s
 
 
-def _timestamp_fallback(con: Any, raw: "ir.Table", col: str) -> "ir.Table | None":
+def _timestamp_fallback(con: Any, raw: ir.Table, col: str) -> ir.Table | None:
     """Text the engine cannot read as a timestamp, parsed by pandas' flexible parser (a small map)."""
     import ibis
 
@@ -233,7 +234,7 @@ def _timestamp_fallback(con: Any, raw: "ir.Table", col: str) -> "ir.Table | None
                                        "_fb_ts": parsed[ok].astype("datetime64[us]").to_numpy()}))
 
 
-def digest_exprs(t: "ir.Table", columns: list[str]) -> dict[str, Any]:
+def digest_exprs(t: ir.Table, columns: list[str]) -> dict[str, Any]:
     """Order-free per-column digests of a table (a sum of row hashes where the engine has them)."""
     backend = str(getattr(t._find_backend(use_default=False), "name", ""))
     out = {}
@@ -254,8 +255,9 @@ def digest_of(values: list[Any], columns: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def typed_tables(opened: "Opened", cmap: dict, instrument: Instrument,
-                 fingerprints: dict[str, str] | None = None) -> tuple[dict[str, "ir.Table"], list[S.Problem], dict[str, int]]:
+def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
+                 fingerprints: dict[str, str] | None = None
+                 ) -> tuple[dict[str, ir.Table], list[S.Problem], dict[str, int]]:
     """Rename, keep the contract's columns and type them, in the engine; collect every schema problem.
 
     Parameters
@@ -389,7 +391,7 @@ class Quarantine:
     def __init__(self) -> None:
         self._rows: dict[tuple[str, int], dict] = {}
 
-    def add(self, table: str, rows: Iterable[int], column: str, reasons: "Iterable[str] | str",
+    def add(self, table: str, rows: Iterable[int], column: str, reasons: Iterable[str] | str,
             ids: Iterable[Any], values: Iterable[Any] | None = None) -> None:
         rows = list(rows)
         ids = list(ids)
@@ -464,7 +466,7 @@ def _column_rules(table: str, instrument: Instrument) -> list[tuple[str, str, An
     return rules
 
 
-def _row_checks(con: Any, table: str, t: "ir.Table", instrument: Instrument, q: Quarantine) -> None:
+def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Quarantine) -> None:
     import ibis
 
     idcol = S.ID_COLUMNS[table] or "rep_id"
@@ -498,7 +500,7 @@ def _row_checks(con: Any, table: str, t: "ir.Table", instrument: Instrument, q: 
                   later["rep_id"], later["quarter"])
 
 
-def kept(con: Any, t: "ir.Table", table: str, rows: list[int]) -> "ir.Table":
+def kept(con: Any, t: ir.Table, table: str, rows: list[int]) -> ir.Table:
     """The rows of a typed table that are not in ``rows`` (the quarantined ``_row`` numbers)."""
     import ibis
 
@@ -509,7 +511,7 @@ def kept(con: Any, t: "ir.Table", table: str, rows: list[int]) -> "ir.Table":
     return t.anti_join(out, t._row == out._q_row)
 
 
-def _references(con: Any, table: str, t: "ir.Table", checks: list[tuple[str, str, "ir.Table", "ir.Table", str]],
+def _references(con: Any, table: str, t: ir.Table, checks: list[tuple[str, str, ir.Table, ir.Table, str]],
                 q: Quarantine) -> None:
     """One query for all references of a table: ``(column, target, kept parent, all parent, key)``."""
     import ibis
@@ -532,7 +534,8 @@ def _references(con: Any, table: str, t: "ir.Table", checks: list[tuple[str, str
         q.add(table, sel["_row"], column, reasons, sel[idcol], sel[column])
 
 
-def quarantine_rows(con: Any, typed: dict[str, "ir.Table"], instrument: Instrument) -> tuple[dict[str, "ir.Table"], Quarantine]:
+def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
+                    ) -> tuple[dict[str, ir.Table], Quarantine]:
     """Run every row check in the engine; return the kept tables (Ibis) and the quarantine.
 
     Returns

@@ -100,8 +100,8 @@ def test_sample_on_an_ibis_spark_connection_agrees_with_duckdb(spark, tmp_path):
     v_local = kit.analysis.kpi_validity(local, quarter=q)
     pd.testing.assert_series_equal(v_remote["verdict"], v_local["verdict"])
     w = {"csat_mean": 40, "sla_met_rate": 30, "revenue_won": 30}
-    pd.testing.assert_frame_equal(kit.analysis.scorecard(remote, q, weights=w), kit.analysis.scorecard(local, q, weights=w),
-                                  check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(kit.analysis.scorecard(remote, q, weights=w),
+                                  kit.analysis.scorecard(local, q, weights=w), check_exact=False, rtol=1e-9)
 
 
 def test_import_kit_does_not_load_pyspark(tmp_path):
