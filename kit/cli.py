@@ -24,11 +24,13 @@ from kit.errors import EXIT_INTERRUPTED, EXIT_REPORT, EXIT_USAGE, KitError
 
 
 def _defaults() -> dict:
-    """The parameters in force for every quarter (``parameters/default.yaml`` over the built-ins),
-    not validated (``kit run`` validates; ``kit validate`` and ``kit kpis`` read four keys)."""
+    """The parameters in force for every quarter (the project's ``parameters/default.yaml`` over
+    the kit's shipped one), not validated (``kit run`` validates; ``kit validate`` and
+    ``kit kpis`` read four keys)."""
     from kit import params as P
+    from kit.config import defaults
 
-    return P.combine(None).values
+    return {**defaults(), **P.combine(None).values}
 
 
 def _fail(message: str, code: int) -> None:

@@ -11,7 +11,10 @@ A kit project is a folder holding ``notebooks/`` (the report notebooks), ``param
 
 Where the project has no ``notebooks/`` or ``parameters/`` of its own, the ones shipped with
 the kit (:data:`TEMPLATE`, package data) are used, so an installed kit runs the sample's
-reports anywhere. This module is a leaf: it imports nothing from the kit.
+reports anywhere. The kit's shipped ``parameters/default.yaml`` is also where every parameter's
+default is written, once: :func:`defaults` reads it for the code that needs a default (the
+parameter validation, the data loader). This module imports nothing from the kit but the
+strict YAML reader :mod:`kit.safeyaml` (a leaf).
 
 Examples
 --------
@@ -22,12 +25,15 @@ Examples
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["TEMPLATE", "Project", "project", "project_root", "init_project"]
+__all__ = ["TEMPLATE", "Project", "project", "project_root", "init_project", "defaults"]
 
 PACKAGE = Path(__file__).resolve().parent
 #: the notebooks and parameters shipped with the kit (package data)
@@ -122,3 +128,38 @@ def init_project(folder: str | Path, *, overwrite: bool = False) -> Project:
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "outputs").mkdir(parents=True, exist_ok=True)
     return project(root)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_defaults() -> dict[str, Any]:
+    from kit.safeyaml import load
+
+    path = TEMPLATE / "parameters" / "default.yaml"
+    try:
+        values = load(path.read_text(encoding="utf-8-sig"), source=str(path))
+    except OSError as exc:  # pragma: no cover - a broken installation
+        raise RuntimeError(f"the kit's default parameters cannot be read ({path}: {exc}); "
+                           f"reinstall the kit.") from None
+    if not isinstance(values, dict):  # pragma: no cover - a broken installation
+        raise RuntimeError(f"{path}: expected a mapping of parameter names to values; reinstall the kit.")
+    return values
+
+
+def defaults() -> dict[str, Any]:
+    """Every parameter's default: the kit's shipped ``parameters/default.yaml`` (package data).
+
+    This file is the one place where defaults are written; a project's own ``default.yaml``
+    is read over it (:mod:`kit.params`). Keys the file leaves empty are None.
+
+    Returns
+    -------
+    dict
+        Parameter name -> default value (a fresh copy: change it freely).
+
+    Examples
+    --------
+    >>> d = defaults()
+    >>> d["max_quarantine_share"], d["min_n"], d["analysis"]["n_boot"]
+    (0.05, 5, 1000)
+    """
+    return copy.deepcopy(_shipped_defaults())

@@ -48,9 +48,8 @@ from kit.instrument import Instrument, InstrumentError, load_instrument
 from kit.sources import open_source, read_column_map, safe_url
 from kit.validation import contract_columns, quarantine_rows, typed_tables
 
-__all__ = ["Dataset", "load", "read_column_map", "DEFAULT_MAX_QUARANTINE_SHARE"]
+__all__ = ["Dataset", "load", "read_column_map"]
 
-DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 _ = _fingerprint  # kept importable from kit.io for existing callers
 
 
@@ -59,7 +58,7 @@ def load(
     *,
     column_map: str | Path | Mapping | None = None,
     instrument: str | Path | Instrument | None = None,
-    max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE,
+    max_quarantine_share: float | None = None,
     fiscal_start_month: int = 1,
     db_schema: str | None = None,
 ) -> Dataset:
@@ -79,7 +78,8 @@ def load(
         ``parameters/instrument.yaml``.
     max_quarantine_share : float
         Loading stops with :class:`kit.schema.DataQualityError` when a larger share of any
-        table's rows had to be set aside (default 0.05).
+        table's rows had to be set aside (default: ``max_quarantine_share`` of the kit's
+        ``parameters/default.yaml``, 0.05).
     fiscal_start_month : int
         First month of the fiscal year (1 = calendar quarters).
     db_schema : str, optional
@@ -104,6 +104,10 @@ def load(
     >>> data = kit.load("data/samples")  # doctest: +SKIP
     >>> data.summary()[["rows_in", "rows_used", "rows_quarantined"]]  # doctest: +SKIP
     """
+    if max_quarantine_share is None:
+        from kit.config import defaults
+
+        max_quarantine_share = defaults()["max_quarantine_share"]
     if not (isinstance(max_quarantine_share, (int, float)) and 0 <= max_quarantine_share <= 1):
         raise ValueError(f"max_quarantine_share must be a share between 0 and 1; got {max_quarantine_share!r}.")
     opened = open_source(source, column_map, db_schema)

@@ -123,6 +123,8 @@ def rep_measurement(rr: pd.DataFrame, lang: str, score: str = "csat") -> list[st
     c = rr.loc[score]
     n80 = c["n_for_0.8"] if "n_for_0.8" in c else np.nan
     return [i18n.t("nb.rep_measurement_sentence", lang, icc=float(c["icc"]), median=float(c["median_n"]),
+                   method=str(c.get("icc_method", "")) or "ANOVA", lo=float(c.get("icc_ci_low", np.nan)),
+                   hi=float(c.get("icc_ci_high", np.nan)),
                    rel=float(c["reliability_at_median"]), n80=float(n80), ok=int(c["reps_reliable"]),
                    reps=int(c["reps"]))]
 

@@ -69,23 +69,17 @@ KNOWN_KEYS: tuple[str, ...] = (
 #: parameters never written into a report, a manifest or an executed notebook
 SECRET_KEYS: tuple[str, ...] = ("pseudonym_salt",)
 
-# built-in values of the keys default.yaml may leave out
-_BUILTIN: dict[str, Any] = {
-    "source": "data/samples",
-    "lang": "zh",
-    "pseudonymize": False,
-    "pseudonym_salt": "",
-    "min_n": 5,
-    "max_quarantine_share": 0.05,
-    "fiscal_start_month": 1,
-    "column_map": None,
-    "instrument": None,
-    "kpi": {},
-    "weights": None,
-    "analysis": {},
-    "teams": [],
-    "team": None,
-}
+
+
+def _builtin() -> dict[str, Any]:
+    """The values of the keys a parameter file leaves out: the kit's shipped ``default.yaml``
+    (:func:`kit.config.defaults`, where every default is written once)."""
+    from kit.config import defaults
+
+    shipped = defaults()
+    return {k: shipped.get(k) for k in KNOWN_KEYS if k != "quarter"}
+
+
 _REPLACED_WHOLE = {"weights", "teams"}
 
 
@@ -114,7 +108,7 @@ class Parameters:
     files : list of Path
         The parameter files read, in order.
     origins : dict
-        Top-level key -> the file (or ``"command line"`` / ``"built-in"``) that set it.
+        Top-level key -> the file (or ``"command line"``) that set it.
     """
 
     values: dict[str, Any]
@@ -344,8 +338,9 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
     Returns
     -------
     dict
-        The parameters with built-in values for keys left out, ``weights`` as floats in
-        catalogue order, ``kpi`` as given (checked with :meth:`kit.kpis.KPISettings.from_dict`).
+        The parameters with the kit's shipped defaults (:func:`kit.config.defaults`) for keys
+        left out, ``weights`` as floats in catalogue order, ``kpi`` as given (checked with
+        :meth:`kit.kpis.KPISettings.from_dict`).
 
     Raises
     ------
@@ -359,7 +354,7 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
     problems: list[str] = []
     if not isinstance(params, Mapping):
         raise ParamsError(f"expected a mapping of parameter names to values; got {type(params).__name__}.")
-    out = {**_BUILTIN, **{k: copy.deepcopy(v) for k, v in params.items()}}
+    out = {**_builtin(), **{k: copy.deepcopy(v) for k, v in params.items()}}
     for k in params:
         if k not in KNOWN_KEYS:
             close = _close(k, KNOWN_KEYS)

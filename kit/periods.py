@@ -20,12 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kit.errors import EXIT_USAGE, KitError
 
+if TYPE_CHECKING:  # pragma: no cover - pandas is imported where it is used, so that reading a
+    import pandas as pd  # label (the report engine's "nothing changed" path) stays cheap
+
 __all__ = [
+    "QUARTER_TEXT",
+    "QUARTER_LABEL",
     "PeriodError",
     "Quarter",
     "parse_quarter",
@@ -43,7 +47,10 @@ __all__ = [
 #: Quarter names that depend on the data (and the date): ``latest``, ``last-complete``, ``all``.
 NAMED_QUARTERS = ("latest", "last-complete", "all")
 
-_PATTERN = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
+#: a quarter as people write it: ``2026Q3``, ``2026 q3``, ``2026-Q3`` (groups: year, number)
+QUARTER_TEXT = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
+#: a quarter's label as the kit writes it (``str(Quarter)``, output folders, the ``quarter`` column)
+QUARTER_LABEL = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 class PeriodError(KitError, ValueError, exit_code=EXIT_USAGE):
@@ -83,7 +90,7 @@ class Quarter:
             return text
         if not isinstance(text, str):
             raise PeriodError(f"A quarter is written like '2026Q3'; got {text!r} ({type(text).__name__}).")
-        m = _PATTERN.match(text)
+        m = QUARTER_TEXT.match(text)
         if not m:
             raise PeriodError(
                 f"Cannot read {text!r} as a quarter. Write the year and the quarter number, "
@@ -111,6 +118,8 @@ class Quarter:
     @property
     def start(self) -> pd.Timestamp:
         """First instant of the quarter (inclusive)."""
+        import pandas as pd
+
         months = self.year * 12 + (self.fiscal_start_month - 1) + (self.number - 1) * 3
         return pd.Timestamp(year=months // 12, month=months % 12 + 1, day=1)
 
@@ -129,6 +138,8 @@ class Quarter:
 
     def contains(self, when: pd.Timestamp | str) -> bool:
         """Whether a timestamp falls in the quarter."""
+        import pandas as pd
+
         ts = pd.Timestamp(when)
         return bool(self.start <= ts < self.end)
 
@@ -181,6 +192,8 @@ def parse_quarters(
 
 def quarter_of(when: pd.Timestamp | str, fiscal_start_month: int = 1) -> Quarter:
     """The quarter a timestamp falls in."""
+    import pandas as pd
+
     ts = pd.Timestamp(when)
     months = ts.year * 12 + ts.month - 1 - (_check_fiscal_start(fiscal_start_month) - 1)
     return Quarter(months // 12, (months % 12) // 3 + 1, fiscal_start_month)
@@ -188,6 +201,8 @@ def quarter_of(when: pd.Timestamp | str, fiscal_start_month: int = 1) -> Quarter
 
 def quarter_labels(timestamps: pd.Series, fiscal_start_month: int = 1) -> pd.Series:
     """Vectorized :func:`quarter_of`: a Series of labels like ``'2026Q3'`` (missing stays missing)."""
+    import pandas as pd
+
     ts = pd.to_datetime(timestamps)
     months = ts.dt.year * 12 + ts.dt.month - 1 - (_check_fiscal_start(fiscal_start_month) - 1)
     year = (months // 12).astype("Int64").astype("string")
@@ -243,6 +258,8 @@ def last_complete(
     >>> str(last_complete(["2026Q2", "2026Q3", "2026Q4"], today="2026-10-05"))
     '2026Q3'
     """
+    import pandas as pd
+
     day = pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today).normalize()
     qs = sorted(Quarter.parse(q, fiscal_start_month) for q in available)
     done = [q for q in qs if q.end <= day]

@@ -246,7 +246,8 @@ def safe_figure(fig: Any, lang: str = "zh", *, transform: Callable[[str], str] |
         if new != s:
             t.set_text(new)
     if layout:
-        return safe_figure(fig, lang)
+        fig.tight_layout()
+    return fig
 
 
 def dimension_trends(trends: pd.DataFrame, lang: str = "zh"):

@@ -30,7 +30,6 @@ arguments (and the numpy, pandas and pyarrow versions).
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kit.periods import QUARTER_TEXT
 from kit.sample_comments import write_comments
 
 __all__ = [
@@ -346,7 +346,7 @@ abilities and roles."""
 # Small helpers
 # --------------------------------------------------------------------------------------
 
-_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*Q([1-4])\s*$", re.IGNORECASE)
+_QUARTER_RE = QUARTER_TEXT
 
 
 def _parse_quarters(spec: str) -> list[tuple[int, int]]:

@@ -38,6 +38,7 @@ finally:
         del sys.modules["pyspark"]
 
 from kit.errors import EXIT_QUALITY, EXIT_SCHEMA, KitError  # noqa: E402  (after the pyspark guard)
+from kit.periods import QUARTER_LABEL  # noqa: E402  (after the pyspark guard)
 
 __all__ = [
     "CHANNELS",
@@ -259,7 +260,7 @@ class Quotas(_Contract):
     """Optional sales quotas: one row per rep and quarter."""
 
     rep_id: Series[pd.StringDtype] = pa.Field(**_req("the rep (a rep_id)"))
-    quarter: Series[pd.StringDtype] = pa.Field(str_matches=r"^\d{4}Q[1-4]$", **_req("the quarter, like 2026Q3"))
+    quarter: Series[pd.StringDtype] = pa.Field(str_matches=QUARTER_LABEL.pattern, **_req("the quarter, like 2026Q3"))
     quota: Series[pd.Float64Dtype] = pa.Field(gt=0, **_req("the revenue quota (> 0)"))
 
 

@@ -5,9 +5,12 @@ The planted truth is kit.sample.GROUND_TRUTH (documented in data/samples/README.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.formula.api as smf
 
 import kit
 from kit.sample import GROUND_TRUTH
@@ -61,6 +64,21 @@ def test_rep_reliability_tells_how_many_responses_are_needed(sample):
     rr = kit.analysis.rep_reliability(sample, Q)
     icc = rr.loc["csat", "icc"]
     assert 0.04 < icc < 0.15                                   # planted: 0.07-0.12 per quarter
+    # the ICC is REML's: tau^2 / (tau^2 + sigma^2) of statsmodels MixedLM score ~ 1 + (1 | rep)
+    sc = kit.analysis._common.scores(sample, [Q])
+    d = pd.DataFrame({"rep": sc["rep_id"].astype(str), "y": pd.to_numeric(sc["csat"], errors="coerce")}).dropna()
+    # (statsmodels' default lbfgs stops on a singular covariance here, and its bfgs fallback does
+    # not converge; Powell converges to the REML maximum, log-likelihood -2091.37)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = smf.mixedlm("y ~ 1", d, groups=d["rep"]).fit(reml=True, method="powell")
+    assert fit.converged
+    tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
+    assert rr.loc["csat", "icc_method"] == "REML"
+    assert icc == pytest.approx(tau2 / (tau2 + sigma2), rel=1e-3)
+    assert kit.stats.icc1(d, "rep", "y") != pytest.approx(icc, rel=1e-3)  # not the ANOVA estimate
+    assert (rr["icc_ci_low"] < rr["icc"]).all() and (rr["icc"] < rr["icc_ci_high"]).all()
+    assert set(rr["icc_method"]) == {"REML"}
     # Spearman-Brown: n = target (1 - icc) / (icc (1 - target))
     assert rr.loc["csat", "n_for_0.8"] == np.ceil(0.8 * (1 - icc) / (icc * 0.2))
     assert rr.loc["csat", "n_for_0.8"] > rr.loc["csat", "n_for_0.7"] > rr.loc["csat", "median_n"] / 2

@@ -10,6 +10,7 @@ import yaml
 
 import kit.kpis
 from kit import params as P
+from kit.config import defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,7 +92,22 @@ def test_valid_values_are_normalized():
     assert v["min_n"] == 10 and isinstance(v["min_n"], int)
     assert v["fiscal_start_month"] == 4 and v["max_quarantine_share"] == 0.0
     assert v["analysis"] == {"n_boot": 200, "cap": 5}
-    assert v["kpi"] == {} and v["weights"] is None  # built-in values for keys left out
+    # keys left out take the kit's shipped default.yaml, the one place where defaults are written
+    shipped = defaults()
+    assert v["kpi"] == shipped["kpi"] and v["lang"] == shipped["lang"] == "zh"
+    assert v["weights"] == {k: float(w) for k, w in shipped["weights"].items()}
+
+
+def test_the_shipped_default_file_writes_every_default():
+    import inspect
+
+    import kit.io
+
+    shipped = defaults()
+    assert set(shipped) == set(P.KNOWN_KEYS) - {"quarter"}
+    assert P.validate(shipped)["max_quarantine_share"] == 0.05
+    assert inspect.signature(kit.io.load).parameters["max_quarantine_share"].default is None  # read from there
+    assert P.Settings.from_params(P.validate({})).analysis.n_boot == shipped["analysis"]["n_boot"]
 
 
 def test_analysis_settings_are_checked():

@@ -70,3 +70,16 @@ def test_last_complete_is_the_quarter_that_has_closed():
     assert choose_named("last_complete", have, today="2026-10-05") == ["2026Q3"]
     assert choose_named(None, have) == ["2026Q4"] and choose_named("all", have) == have
     assert choose_named("2026Q3", have) is None
+
+
+def test_the_quarter_patterns_are_written_once():
+    from pathlib import Path
+
+    from kit.periods import QUARTER_LABEL, QUARTER_TEXT
+
+    assert QUARTER_TEXT.match(" 2026-q3 ").groups() == ("2026", "3")
+    assert QUARTER_LABEL.match("2026Q3") and not QUARTER_LABEL.match("2026q3") and not QUARTER_LABEL.match("2026Q5")
+    kit_dir = Path(__file__).resolve().parents[1] / "kit"
+    others = [str(p.relative_to(kit_dir)) for p in kit_dir.rglob("*.py") if p.name != "periods.py"
+              and any(pattern in p.read_text(encoding="utf-8") for pattern in ("([1-4])", "Q[1-4]"))]
+    assert others == []  # everything else uses kit.periods

@@ -90,3 +90,22 @@ def test_protected_kpis_keep_their_weight_whatever_the_evidence(sample, evidence
     with pytest.raises(ValueError, match="not KPI ids"):
         kit.analysis.recommend_weights(sample, "2026Q3", weights=weights, validity=validity, drivers=drivers,
                                        protected=["revenue"])
+
+
+def test_a_given_scorecard_gives_the_same_recommendation_and_must_match(sample, evidence):
+    validity, drivers = evidence
+    weights = {"revenue_won": 30, "csat_mean": 30, "personalized_proposals": 20, "resolution_hours_median": 20}
+    kw = dict(weights=weights, validity=validity, drivers=drivers)
+    card = kit.analysis.scorecard(sample, "2026Q3", weights=weights)
+    computed = kit.analysis.recommend_weights(sample, "2026Q3", **kw)
+    reused = kit.analysis.recommend_weights(sample, "2026Q3", scorecard=card, **kw)
+    assert reused.weights.equals(computed.weights)
+    assert reused.ranking.equals(computed.ranking)
+    assert reused.kendall_tau == computed.kendall_tau
+    other = kit.analysis.scorecard(sample, "2026Q3", weights={"revenue_won": 50, "csat_mean": 50}, n_boot=0)
+    with pytest.raises(ValueError, match="other weights"):
+        kit.analysis.recommend_weights(sample, "2026Q3", scorecard=other, **kw)
+    with pytest.raises(ValueError, match="scorecard is of 2026Q3, the evidence of 2026Q2"):
+        kit.analysis.recommend_weights(sample, "2026Q2", scorecard=card, **kw)
+    with pytest.raises(TypeError, match="ScorecardResult"):
+        kit.analysis.recommend_weights(sample, "2026Q3", scorecard=card.table, **kw)

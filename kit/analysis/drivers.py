@@ -235,14 +235,26 @@ def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple
     Returns
     -------
     DataFrame
-        Indexed by score (``csat`` and each dimension): ``icc``, ``reps``, ``median_n``
-        (responses per rep), ``reliability_at_median`` (Spearman-Brown), ``reps_reliable``
-        (reps whose own n reaches 0.7), and ``n_for_<target>`` per target reliability.
+        Indexed by score (``csat`` and each dimension): ``icc`` with its interval
+        ``icc_ci_low``, ``icc_ci_high``, ``icc_method`` (``"REML"``, or ``"ANOVA"`` when no
+        REML fit converged), ``reps``, ``median_n`` (responses per rep),
+        ``reliability_at_median`` (Spearman-Brown), ``reps_reliable`` (reps whose own n
+        reaches 0.7), and ``n_for_<target>`` per target reliability, all from that ``icc``.
 
     Notes
     -----
-    A rep-level ICC of about 0.05 needs 50-80 responses per rep for a reliability of 0.8
-    (Nelson et al. 2004); this table says how many the user's own reps need.
+    The ICC comes from REML variance components of ``score ~ 1 + (1 | rep)``
+    (:func:`kit.stats.icc_reml`, statsmodels MixedLM), with the F-based interval; the ANOVA
+    estimator is only the fallback when no optimizer converges, and ``icc_method`` says which
+    was used. A rep-level ICC of about 0.05 needs 50-80 responses per rep for a reliability of
+    0.8 (Nelson et al. 2004); this table says how many the user's own reps need.
+
+    Examples
+    --------
+    >>> import kit
+    >>> rr = kit.analysis.rep_reliability(kit.load("data/samples"), "2026Q3")
+    >>> rr.loc["csat", "icc_method"], bool(rr.loc["csat", "icc_ci_low"] < rr.loc["csat", "icc"])
+    ('REML', True)
     """
     q = common.one_quarter(data, quarter)
     sc = common.scores(data, [q])
@@ -255,12 +267,17 @@ def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple
             warnings.warn(f"rep_reliability: {col} has {counts.size} rep(s) with responses in {q}; at least 3 "
                           "are needed to estimate how much of it lies between reps (ICC).", RuntimeWarning,
                           stacklevel=2)
-            icc = np.nan
+            icc, lo, hi, method = np.nan, np.nan, np.nan, ""
         else:
-            icc = stats.icc1(d, "rep_id", "v")
+            with warnings.catch_warnings():
+                # a fallback to ANOVA is reported in icc_method, not as a warning per score
+                warnings.filterwarnings("ignore", message="icc_reml: no REML fit converged", category=RuntimeWarning)
+                res = stats.icc_reml(d, "rep_id", "v")
+            icc, lo, hi, method = res.icc, res.ci_low, res.ci_high, res.method
         med = float(counts.median()) if len(counts) else np.nan
         known = np.isfinite(icc)
-        row = {"score": col, "icc": icc, "reps": int(counts.size), "median_n": med,
+        row = {"score": col, "icc": icc, "icc_ci_low": lo, "icc_ci_high": hi, "icc_method": method,
+               "reps": int(counts.size), "median_n": med,
                "reliability_at_median": (float(stats.rep_mean_reliability(icc, med)) if icc > 0 else 0.0)
                if known else np.nan,
                "reps_reliable": (int((stats.rep_mean_reliability(icc, counts.to_numpy(dtype=float)) >= 0.7).sum())

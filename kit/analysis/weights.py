@@ -15,7 +15,8 @@ import yaml
 from kit import i18n, stats
 from kit.analysis import _common as common
 from kit.analysis import _text as T
-from kit.analysis.scorecard import check_weights, scorecard
+from kit.analysis.scorecard import ScorecardResult, check_weights
+from kit.analysis.scorecard import scorecard as _scorecard
 
 if TYPE_CHECKING:  # pragma: no cover
     from kit.io import Dataset
@@ -109,6 +110,8 @@ def recommend_weights(
     n_boot: int = 200,
     comments: Any = None,
     comment_weight: float = 0.5,
+    scorecard: ScorecardResult | None = None,
+    case_mix: bool = False,
 ) -> WeightRecommendation:
     """Draft next quarter's KPI weights from this quarter's evidence (DESIGN section 6).
 
@@ -155,6 +158,14 @@ def recommend_weights(
         one (seed 6.1); the reason of each such change cites the complaints.
     comment_weight : float
         Cap of the comments' priority boost, 0 to 1 (the drivers' priority is at most 1).
+    scorecard : ScorecardResult, optional
+        The scorecard of ``quarter`` under ``weights`` (:func:`scorecard`), when already
+        computed (a report's ``report.scorecard()``): the ranking under the weights in force is
+        read from it instead of being computed again. It must be of the same quarter and
+        weights, and with ``case_mix`` as given here.
+    case_mix : bool
+        Scorecards with ``csat_mean`` adjusted for case mix (:func:`scorecard`'s ``case_mix``),
+        as the report's scorecard is.
 
     Returns
     -------
@@ -170,6 +181,18 @@ def recommend_weights(
         raise ValueError(f"cap must be a number of points between 0 and 100; got {cap!r}.")
     q = common.one_quarter(data, quarter)
     settings = common.settings_of(settings)
+    in_force = dict(old)  # the ranking under these (``old`` gains the KPIs added at 0 below)
+    if scorecard is not None:
+        if not isinstance(scorecard, ScorecardResult):
+            raise TypeError(f"scorecard must be the ScorecardResult of kit.analysis.scorecard; "
+                            f"got {type(scorecard).__name__}.")
+        if scorecard.quarter != str(q):
+            raise ValueError(f"scorecard is of {scorecard.quarter}, the evidence of {q}: "
+                             f"give the scorecard of {q}, or none.")
+        theirs = {k: float(v) for k, v in scorecard.weights.items()}
+        if theirs != old:
+            raise ValueError(f"scorecard was computed under other weights ({theirs}) than those in "
+                             f"force ({old}): give the scorecard under the weights in force, or none.")
     if validity is None:
         validity = kpi_validity(data, str(q), settings=settings, lang=lang)
     if drivers is None:
@@ -290,9 +313,14 @@ def recommend_weights(
     changes = changes[["old", "new", "change", "verdict", "dimension", "reason"]]
     changes.index.name = "kpi"
 
-    sc_old = scorecard(data, str(q), weights=old, settings=settings)
+    if scorecard is not None:
+        sc_old = scorecard
+        ci = float(scorecard.ci)
+    else:
+        ci = 0.95
+        sc_old = _scorecard(data, str(q), weights=in_force, settings=settings, case_mix=case_mix, ci=ci)
     nz = {k: float(v) for k, v in rounded.items()}
-    sc_new = scorecard(data, str(q), weights=nz, settings=settings)
+    sc_new = _scorecard(data, str(q), weights=nz, settings=settings, case_mix=case_mix, ci=ci)
     ranking = pd.DataFrame({"rank_old": sc_old["rank"], "rank_new": sc_new["rank"].reindex(sc_old.index),
                             "score_old": sc_old["score"], "score_new": sc_new["score"].reindex(sc_old.index),
                             "tier_old": sc_old["tier"], "tier_new": sc_new["tier"].reindex(sc_old.index)})

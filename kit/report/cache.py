@@ -7,7 +7,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import time
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from kit import params as P
-from kit.config import project
+from kit.config import defaults, project
+from kit.periods import QUARTER_TEXT
 from kit.report.layout import MANIFEST
 from kit.report.publish import recover
 from kit.report.render import short_source
@@ -97,8 +97,9 @@ def source_digest(source: str, params: Mapping[str, Any]) -> str | None:
         except (TypeError, ValueError):
             return repr(v)
 
-    share = params.get("max_quarantine_share", P._BUILTIN["max_quarantine_share"])
-    fsm = params.get("fiscal_start_month", P._BUILTIN["fiscal_start_month"])
+    shipped = defaults()
+    share = params.get("max_quarantine_share", shipped["max_quarantine_share"])
+    fsm = params.get("fiscal_start_month", shipped["fiscal_start_month"])
     h.update(f"{norm(share, float)}|{norm(fsm, int)}|{kit_code_hash()}".encode())
     return h.hexdigest()[:24]
 
@@ -134,13 +135,10 @@ def input_key(raw_params: Mapping[str, Any], nb_hashes: Mapping[str, str], sourc
                                      ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-_Q_LABEL = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
-
-
 def quick_quarters(spec: Any, available: Sequence[str]) -> list[str] | None:
     """Quarter labels of a simple spec (latest, all, 2026Q3, 2025Q4:2026Q3, lists); None otherwise."""
     def index(text: str) -> int | None:
-        m = _Q_LABEL.match(text)
+        m = QUARTER_TEXT.match(text)
         return int(m.group(1)) * 4 + int(m.group(2)) - 1 if m else None
 
     if spec is None or (isinstance(spec, str) and spec.strip().lower() == "latest"):

@@ -233,6 +233,21 @@ class Report:
         return self.result("validity", kit.analysis.kpi_validity, self.data, self.quarter, settings=s.kpi,
                            window=s.analysis.window, thresholds=s.analysis.validity or None, lang=self.lang)
 
+    def comment_themes(self) -> Any:
+        """What customers say in the quarter (:func:`kit.analysis.comment_themes`), in the
+        report's language, quoting only reps with ``min_n`` responses; once per run."""
+        import kit.analysis
+
+        return self.result("comment_themes", kit.analysis.comment_themes, self.data, self.quarter, lang=self.lang,
+                           min_n=self.min_n)
+
+    def trends(self) -> Any:
+        """Every quarter's mean per satisfaction dimension (:func:`kit.analysis.dimension_trends`);
+        once per run."""
+        import kit.analysis
+
+        return self.result("trends", kit.analysis.dimension_trends, self.data, "all")
+
     def scorecard(self) -> Any:
         """The rep scorecard of the quarter (:func:`kit.analysis.scorecard`); once per run.
 

@@ -7,7 +7,7 @@ these names are written once here.
 
 from __future__ import annotations
 
-import re
+from kit.periods import QUARTER_LABEL
 
 RESULTS_DIR = "results"
 # analyses computed once per run and shared by its notebooks (internal: removed before publishing)
@@ -15,7 +15,7 @@ SAVED_DIR = ".saved"
 NEXT_PARAMS_FILE = "next_quarter_params.yaml"
 PARAMS_FILE = "parameters.yaml"
 MANIFEST = "manifest.json"
-QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
+QUARTER_DIR = QUARTER_LABEL  # a quarter's output folder is named by its label
 # cells left out of the management HTML
 MANAGEMENT_REMOVE_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "remove_cell",
                                     "analyst-only", "hide", "hide-cell"})

@@ -400,8 +400,11 @@ def write_overview(out: Path, lang: str) -> None:
         names = ", ".join(html.escape(nb.get("title", nb["name"])) for nb in m.get("notebooks", []))
         rows.append(f'<tr><td><a href="{d.name}/index.html"><b>{d.name}</b></a></td><td>{names}</td>'
                     f'<td class="muted">{html.escape(m.get("finished_at", ""))}</td></tr>')
-    failed = sorted((p for p in out.iterdir() if p.is_dir() and re.match(r"^\d{4}Q[1-4]\.failed-", p.name)),
-                    key=lambda p: p.name, reverse=True)
+    def kept_failed(p: Path) -> bool:  # <quarter>.failed-<time>: a failed run's outputs, kept
+        quarter, sep, _ = p.name.partition(".failed-")
+        return p.is_dir() and bool(sep) and QUARTER_DIR.match(quarter) is not None
+
+    failed = sorted((p for p in out.iterdir() if kept_failed(p)), key=lambda p: p.name, reverse=True)
     body = f"<h1>{t('index.overview_title')}</h1>"
     body += (f"<table>{''.join(rows)}</table>" if rows else f"<p>{t('index.no_reports')}</p>")
     if failed:
