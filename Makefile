@@ -25,7 +25,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,spark]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,7 +34,8 @@ install: $(STAMP)
 # apt-get; elsewhere install them yourself). `make report` needs a font with Chinese
 # characters (fonts-noto-cjk) for the charts and HTML reports, chromium for the PDFs and
 # poppler-utils (pdftotext) for the personal-data scan of the PDFs; `make test` also needs the
-# PostgreSQL server binaries (initdb, pg_ctl) for the database tests and chromium-driver.
+# PostgreSQL server binaries (initdb, pg_ctl) for the database tests, chromium-driver, and a
+# headless Java runtime (default-jre-headless) for the local Spark session of the Spark tests.
 # Re-checked whenever this Makefile changes.
 define install_missing
 	@missing=""; \
@@ -44,6 +45,7 @@ define install_missing
 	  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	    missing="$$missing postgresql"; fi; \
 	  if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium-driver"; fi; \
+	  if ! command -v java >/dev/null 2>&1; then missing="$$missing default-jre-headless"; fi; \
 	fi; \
 	if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 && \
 	   ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .); then \
@@ -88,6 +90,7 @@ sample: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_kpis.py
+	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_importance.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_large_page.py

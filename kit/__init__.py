@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "schema", "io", "periods", "survey", "kpis", "stats", "analysis", "plots", "i18n",
     "report", "sample", "cli", "params", "narrative", "pii", "errors", "config", "results",
+    "instrument", "dataset", "sources", "validation", "moments", "spark",
 }
 
 __all__ = ["__version__", "load", "Dataset", *sorted(_SUBMODULES)]
@@ -26,6 +27,8 @@ __all__ = ["__version__", "load", "Dataset", *sorted(_SUBMODULES)]
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"kit.{name}")
-    if name in {"load", "Dataset"}:
-        return getattr(importlib.import_module("kit.io"), name)
+    if name == "load":
+        return importlib.import_module("kit.io").load
+    if name == "Dataset":
+        return importlib.import_module("kit.dataset").Dataset
     raise AttributeError(f"module 'kit' has no attribute {name!r}")

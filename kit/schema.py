@@ -16,14 +16,29 @@ Two kinds of problem are told apart:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
 
-from kit.errors import EXIT_QUALITY, EXIT_SCHEMA, KitError
-from kit.periods import QUARTER_LABEL
+# pandera registers its pyspark.pandas types whenever pyspark is installed, which imports
+# pyspark.pandas (half a second, and a FutureWarning about pandas 3) in every process that
+# loads data, Spark or not. The contract is pandas-only: while pandera sets itself up, pyspark
+# is hidden, unless the process already uses it. (pandera's other backends are unaffected.)
+_HIDE_PYSPARK = "pyspark" not in sys.modules
+if _HIDE_PYSPARK:
+    sys.modules["pyspark"] = None  # type: ignore[assignment]  # "import pyspark" raises ImportError
+try:
+    import pandera.pandas as pa
+    from pandera.typing import Series, get_dataframe_types, get_index_types, get_series_types
+
+    get_dataframe_types(), get_series_types(), get_index_types()  # cached without pyspark
+finally:
+    if _HIDE_PYSPARK and sys.modules.get("pyspark", 0) is None:
+        del sys.modules["pyspark"]
+
+from kit.errors import EXIT_QUALITY, EXIT_SCHEMA, KitError  # noqa: E402  (after the pyspark guard)
+from kit.periods import QUARTER_LABEL  # noqa: E402  (after the pyspark guard)
 
 __all__ = [
     "CHANNELS",
@@ -45,6 +60,7 @@ __all__ = [
     "Deals",
     "Quotas",
     "MODELS",
+    "ROW_RULES",
     "column_types",
     "required_columns",
     "describe",
@@ -111,6 +127,27 @@ class DataQualityError(KitError, exit_code=EXIT_QUALITY):
     """Too many rows of a table had to be set aside: loading stopped."""
 
 
+#: Rules across columns, per table: ``name -> (column, failing)``. ``failing(t)`` selects the rows
+#: that break the rule; it is written with operators that pandas and Ibis share, so the same rule
+#: checks a DataFrame (the pandera models below) and an engine table (:mod:`kit.validation`).
+#: A missing value never breaks a rule.
+ROW_RULES: dict = {
+    "interactions": {
+        "first_response_at before opened_at": ("first_response_at", lambda t: t["first_response_at"] < t["opened_at"]),
+        "resolved_at before opened_at": ("resolved_at", lambda t: t["resolved_at"] < t["opened_at"]),
+    },
+    "deals": {
+        "closed_at before created_at": ("closed_at", lambda t: t["closed_at"] < t["created_at"]),
+        "won or lost without closed_at": ("closed_at",
+                                          lambda t: t["stage"].isin(["won", "lost"]) & t["closed_at"].isnull()),
+    },
+}
+
+
+def _passes(table: str, rule: str, df: pd.DataFrame) -> Series[bool]:
+    return ~ROW_RULES[table][rule][1](df).fillna(False)
+
+
 def _opt(description: str, **kw) -> dict:
     return {"description": description, "metadata": {"optional": True}, **kw}
 
@@ -171,11 +208,11 @@ class Interactions(_Contract):
 
     @pa.dataframe_check(name="first_response_at before opened_at")
     def _first_response_after_open(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["first_response_at"] < df["opened_at"]).fillna(False)
+        return _passes("interactions", "first_response_at before opened_at", df)
 
     @pa.dataframe_check(name="resolved_at before opened_at")
     def _resolved_after_open(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["resolved_at"] < df["opened_at"]).fillna(False)
+        return _passes("interactions", "resolved_at before opened_at", df)
 
 
 class Surveys(_Contract):
@@ -212,11 +249,11 @@ class Deals(_Contract):
 
     @pa.dataframe_check(name="closed_at before created_at")
     def _closed_after_created(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["closed_at"] < df["created_at"]).fillna(False)
+        return _passes("deals", "closed_at before created_at", df)
 
     @pa.dataframe_check(name="won or lost without closed_at")
     def _closed_has_date(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["stage"].isin(["won", "lost"]) & df["closed_at"].isna()).fillna(False)
+        return _passes("deals", "won or lost without closed_at", df)
 
 
 class Quotas(_Contract):

@@ -61,10 +61,10 @@ LAYERS: dict[str, int] = {
     "kit.pii": 0, "kit.config": 0, "kit.safeyaml": 0, "kit.credentials": 0, "kit.cells": 0,
     # data: loading, the survey instrument, the sample generator (and the engine tables)
     "kit.io": 1, "kit.survey": 1, "kit.sample": 1, "kit.sample_comments": 1, "kit.instrument": 1, "kit.dataset": 1,
-    "kit.sources": 1,
-    "kit.validation": 1,
-    # KPIs and statistics (kit.stats imports nothing else from the kit: see above)
-    "kit.kpis": 2, "kit.stats": 2,
+    "kit.sources": 1, "kit.validation": 1, "kit.spark": 1,
+    # KPIs and statistics (kit.stats imports nothing else from the kit: see above), and the
+    # engine's sufficient statistics (per-rep and per-customer moments) the analyses start from
+    "kit.kpis": 2, "kit.stats": 2, "kit.moments": 2,
     # analyses, and the parameters that configure them (validated with the analyses' own types)
     "kit.analysis": 3, "kit.params": 3,
     "kit.narrative": 4, "kit.narrative_comments": 4, "kit.plots": 4,

@@ -67,15 +67,15 @@ def test_an_unknown_extension_says_what_is_accepted(source: Path):
 
 
 def test_running_out_of_memory_names_the_file_and_what_to_do(source: Path, monkeypatch):
-    import kit.io as kio
+    import kit.sources as ksrc
 
-    real = kio._read_file
+    real = ksrc._register_file
 
-    def huge(path):
+    def huge(con, table, path, tmp):
         if path.name == "interactions.csv":
             raise MemoryError()
-        return real(path)
+        return real(con, table, path, tmp)
 
-    monkeypatch.setattr(kio, "_read_file", huge)
+    monkeypatch.setattr(ksrc, "_register_file", huge)
     text = _problems(source)
     assert "interactions.csv" in text and "ran out of memory" in text and "Parquet" in text

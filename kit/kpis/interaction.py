@@ -38,7 +38,8 @@ def nps(t: Tables) -> Aggregate:
     import ibis
 
     s = t.surveys
-    score = ibis.cases((s.nps >= 9, 100.0), (s.nps <= 6, -100.0), else_=0.0)
+    # cast to double: Spark reads the literals 100.0 and 0.0 as decimals (rounded averages)
+    score = ibis.cases((s.nps >= 9, 100), (s.nps <= 6, -100), else_=0).cast("float64")
     return Aggregate(s, score.mean(where=s.nps.notnull()), s.nps.count())
 
 

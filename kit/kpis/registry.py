@@ -33,7 +33,7 @@ from kit.schema import CUSTOMER_RAISED_KINDS
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
 
-    from kit.io import Dataset
+    from kit.dataset import Dataset
 
 __all__ = [
     "KPI",
@@ -435,10 +435,14 @@ class Tables:
         bh = self.settings.business_hours
         if bh.calendar_name:  # warns once for the quarters asked that the calendar does not know
             holiday_calendar(bh.calendar_name, self.start.year, (self.end - pd.Timedelta(days=1)).year)
-        inter = self.data.tables["interactions"]
-        stamps = pd.concat([inter[c].dropna() for c in ("opened_at", "first_response_at", "resolved_at")])
-        first = min(stamps.min(), self.start).date() if len(stamps) else self.start.date()
-        last = max(stamps.max(), self.end).date() if len(stamps) else self.end.date()
+        inter = self._raw("interactions")
+        cols = ("opened_at", "first_response_at", "resolved_at")
+        r = inter.aggregate(**{f"lo{i}": inter[c].min() for i, c in enumerate(cols)},
+                            **{f"hi{i}": inter[c].max() for i, c in enumerate(cols)}).execute().iloc[0]
+        lows = [pd.Timestamp(r[f"lo{i}"]) for i in range(3) if pd.notna(r[f"lo{i}"])]
+        highs = [pd.Timestamp(r[f"hi{i}"]) for i in range(3) if pd.notna(r[f"hi{i}"])]
+        first = min([*lows, pd.Timestamp(self.start)]).date()
+        last = max([*highs, pd.Timestamp(self.end)]).date()
         return ibis.memtable(self.settings.business_hours.calendar(first, last))
 
     @functools.cached_property
@@ -509,7 +513,8 @@ def rate(condition, where=None):
     """Ibis: the share of rows where ``condition`` holds (among rows where ``where`` holds)."""
     import ibis
 
-    return ibis.ifelse(condition, 1.0, 0.0).mean(where=where)
+    # integers cast to double: Spark reads the literals 1.0 and 0.0 as decimals (5-place averages)
+    return ibis.ifelse(condition, 1, 0).cast("float64").mean(where=where)
 
 
 # --- computing ----------------------------------------------------------------------------------

@@ -1,0 +1,233 @@
+"""Sufficient statistics computed in the engine: per-group moments and per-cluster cross products.
+
+The statistics of the kit need only small summaries of the responses, never the responses:
+
+* ICC(1), Spearman-Brown reliability and shrinkage of rep means need, per rep, the count,
+  the sum and the sum of squares of a score (:func:`group_moments`);
+* the drivers' correlation matrix needs the sums and cross-product sums of CSAT and the
+  dimension scores; kept per customer (:func:`cross_products`), a bootstrap that resamples
+  customers is exact and costs one weighted sum of those rows per replicate
+  (:func:`bootstrap_correlations`): it scales with the number of customers, not responses.
+
+The summaries are Ibis aggregations, so DuckDB, PostgreSQL or Spark computes them where the
+data lies; only one row per rep or per customer comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kit.dataset import Dataset
+
+__all__ = ["ClusterMoments", "group_moments", "icc1_from_moments", "cross_products", "correlation",
+           "bootstrap_counts", "bootstrap_correlations"]
+
+
+def _responses(data: Dataset, quarter: str | Iterable[str] | None):
+    """The credited responses of the quarters, with a column per dimension score (Ibis)."""
+    from kit.survey import dimension_score_exprs
+
+    t = data.table("surveys_attributed")
+    if quarter is not None:
+        quarters = data.quarters_for(quarter)
+        t = t.filter((t.submitted_at >= quarters[0].start) & (t.submitted_at < quarters[-1].end))
+        t = t.filter(t.quarter_index.isin([q.index for q in quarters]))
+    return t.mutate(csat=t.csat.cast("float64"), nps=t.nps.cast("float64"),
+                    **dimension_score_exprs(t, data.instrument))
+
+
+def group_moments(data: Dataset, quarter: str | Iterable[str] | None = None, *, group: str = "rep_id",
+                  value: str = "csat") -> pd.DataFrame:
+    """Per group (rep), the count, sum and sum of squares of a score, computed in the engine.
+
+    Parameters
+    ----------
+    data : kit.Dataset
+    quarter : str or list, optional
+        Responses placed by ``submitted_at``; default all.
+    group : str
+        ``rep_id`` (the rep credited) or ``customer_id``.
+    value : str
+        ``csat``, ``nps`` or a dimension of the instrument.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``group`` (sorted): ``n, sum, sum_sq, mean``; responses with the value
+        missing are left out.
+
+    Examples
+    --------
+    >>> import kit
+    >>> m = kit.moments.group_moments(kit.load("data/samples"), "2026Q3")  # doctest: +SKIP
+    >>> kit.moments.icc1_from_moments(m)  # doctest: +SKIP
+    """
+    t = _responses(data, quarter)
+    if value not in t.columns or group not in t.columns:
+        raise ValueError(f"value={value!r} / group={group!r}: value must be csat, nps or a dimension "
+                         f"({', '.join(data.instrument.dimensions)}); group rep_id or customer_id.")
+    x = t[value]
+    t = t.filter(x.notnull() & t[group].notnull())
+    x = t[value]
+    out = t.group_by(group).aggregate(n=t.count(), sum=x.sum(), sum_sq=(x * x).sum()).execute()
+    out = out.astype({"n": "int64", "sum": "float64", "sum_sq": "float64"})
+    out[group] = out[group].astype(str)
+    out = out.set_index(group).sort_index()
+    out["mean"] = out["sum"] / out["n"]
+    return out
+
+
+def icc1_from_moments(m: pd.DataFrame) -> float:
+    """One-way ICC(1) from :func:`group_moments` (the estimator of :func:`kit.stats.icc1`).
+
+    Returns
+    -------
+    float
+        ``(MSB - MSW) / (MSB + (n0 - 1) MSW)`` with n0 = (N - sum n_i^2 / N) / (k - 1).
+
+    Notes
+    -----
+    Equal to ``kit.stats.icc1`` on the responses themselves (tests/test_moments.py).
+    """
+    n_i = m["n"].to_numpy(dtype=float)
+    s_i = m["sum"].to_numpy(dtype=float)
+    k, n = n_i.size, n_i.sum()
+    if k < 2 or n <= k:
+        raise ValueError(f"icc1 needs at least 2 groups and one with 2 or more observations; got {int(n)} in {k}.")
+    grand = s_i.sum() / n
+    means = s_i / n_i
+    ss_between = float((n_i * (means - grand) ** 2).sum())
+    ss_within = float((m["sum_sq"].to_numpy(dtype=float) - s_i**2 / n_i).sum())
+    msb, msw = ss_between / (k - 1), ss_within / (n - k)
+    n0 = (n - (n_i**2).sum() / n) / (k - 1)
+    denom = msb + (n0 - 1.0) * msw
+    return float((msb - msw) / denom) if denom else float("nan")
+
+
+@dataclass(frozen=True)
+class ClusterMoments:
+    """Per-cluster sums of a set of variables: ``n``, ``sums`` (K x p), ``cross`` (K x p x p).
+
+    Attributes
+    ----------
+    clusters : Index
+        The cluster ids (customers), sorted.
+    columns : list of str
+        The variables, in order.
+    """
+
+    clusters: pd.Index
+    columns: list[str]
+    n: np.ndarray
+    sums: np.ndarray
+    cross: np.ndarray
+
+    def totals(self, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(n, sums, cross)`` summed over clusters, each cluster counted ``weights`` times."""
+        w = np.ones(len(self.n)) if weights is None else np.asarray(weights, dtype=float)
+        return w @ self.n, w @ self.sums, np.tensordot(w, self.cross, axes=1)
+
+
+def cross_products(data: Dataset, quarter: str | Iterable[str] | None = None, *,
+                   columns: Iterable[str] | None = None, cluster: str = "customer_id") -> ClusterMoments:
+    """Per customer, the count, sums and cross-product sums of CSAT and the dimension scores.
+
+    Responses with any of the variables missing are left out (complete cases, as the drivers
+    analysis uses them). Computed in the engine: one row per customer comes back.
+
+    Parameters
+    ----------
+    data : kit.Dataset
+    quarter : str or list, optional
+    columns : list of str, optional
+        Default ``csat`` then the instrument's dimensions.
+    cluster : str
+        ``customer_id`` (default) or ``rep_id``.
+
+    Returns
+    -------
+    ClusterMoments
+        ``n`` (K), ``sums`` (K x p), ``cross`` (K x p x p), per cluster id.
+    """
+    cols = ["csat", *data.instrument.dimensions] if columns is None else list(columns)
+    t = _responses(data, quarter)
+    import ibis
+
+    t = t.filter(ibis.and_(*[t[c].notnull() for c in cols], t[cluster].notnull()))
+    aggs: dict[str, Any] = {"n": t.count()}
+    for i, a in enumerate(cols):
+        aggs[f"s{i}"] = t[a].sum()
+        for j in range(i, len(cols)):
+            aggs[f"p{i}_{j}"] = (t[a] * t[cols[j]]).sum()
+    df = t.group_by(cluster).aggregate(**aggs).execute()
+    df[cluster] = df[cluster].astype(str)
+    df = df.set_index(cluster).sort_index()
+    p = len(cols)
+    cross = np.empty((len(df), p, p))
+    for i in range(p):
+        for j in range(i, p):
+            cross[:, i, j] = cross[:, j, i] = df[f"p{i}_{j}"].to_numpy(dtype=float)
+    sums = np.column_stack([df[f"s{i}"].to_numpy(dtype=float) for i in range(p)])
+    return ClusterMoments(df.index, cols, df["n"].to_numpy(dtype=float), sums, cross)
+
+
+def _corr(n: float, s: np.ndarray, c: np.ndarray) -> np.ndarray:
+    cov = c - np.outer(s, s) / n
+    d = np.sqrt(np.diag(cov))
+    return cov / np.outer(d, d)
+
+
+def correlation(m: ClusterMoments) -> pd.DataFrame:
+    """The correlation matrix of the variables over all responses (complete cases).
+
+    Returns
+    -------
+    DataFrame
+        p x p, indexed and labelled by ``m.columns``; equal to ``DataFrame.corr()`` of the responses.
+    """
+    n, s, c = m.totals()
+    return pd.DataFrame(_corr(n, s, c), index=m.columns, columns=m.columns)
+
+
+def bootstrap_counts(k: int, n_boot: int, seed: int = 0) -> np.ndarray:
+    """How often each of ``k`` clusters is drawn in each of ``n_boot`` resamples (``n_boot x k``).
+
+    Resampling ``k`` clusters with replacement, as the nonparametric cluster bootstrap does;
+    a fixed seed gives the same resamples on every engine.
+    """
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).astype(float)
+
+
+def bootstrap_correlations(m: ClusterMoments, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """Correlation matrices of ``n_boot`` customer-bootstrap resamples, from the per-customer sums.
+
+    Exact: each replicate equals the correlation of the responses of the resampled customers
+    (each customer's responses repeated as often as it is drawn). Memory and time grow with
+    the number of customers, not responses.
+
+    Returns
+    -------
+    ndarray
+        ``n_boot x p x p``.
+    """
+    k, p = len(m.n), len(m.columns)
+    out = np.empty((n_boot, p, p))
+    flat = m.cross.reshape(k, p * p)
+    batch = max(1, min(n_boot, int(2e7 // max(k, 1))))
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < n_boot:
+        b = min(batch, n_boot - done)
+        w = rng.multinomial(k, np.full(k, 1.0 / k), size=b).astype(float)
+        n, s, c = w @ m.n, w @ m.sums, (w @ flat).reshape(b, p, p)
+        for r in range(b):
+            out[done + r] = _corr(n[r], s[r], c[r])
+        done += b
+    return out

@@ -1,0 +1,580 @@
+"""Checks as engine queries: types, ranges, required values, duplicates, references, time order.
+
+The checks are generated from the data contract (:mod:`kit.schema`): each pandera column's
+checks (``ge``, ``le``, ``isin``, ``str_matches``, not nullable), the cross-column
+:data:`kit.schema.ROW_RULES` and the instrument's item scale become Ibis predicates, so they
+run where the data lies (DuckDB, PostgreSQL, Spark). Only the rows that fail come back to
+pandas, into the quarantine: ``table, row, id, column, value, reason``.
+
+Two stages:
+
+* :func:`typed_tables`: renames headers (column map), keeps the contract's columns and types
+  them; values that are not of the column's type are schema problems (loading stops);
+* :func:`quarantine_rows`: the row checks, in the order parents before children, so that a
+  row referring to a quarantined parent is set aside with that reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kit import schema as S
+from kit.instrument import Instrument
+from kit.sources import materialize
+
+if TYPE_CHECKING:  # pragma: no cover
+    import ibis.expr.types as ir
+
+    from kit.sources import Opened
+
+__all__ = ["contract_columns", "typed_tables", "quarantine_rows", "kept", "as_contract_frame", "Quarantine",
+           "EMPTY_DTYPE", "IBIS_TYPE"]
+
+MISSING_TOKENS = ("", "null", "none", "nan", "na", "n/a", "#n/a", "nat")
+TRUE_TOKENS = ("true", "t", "yes", "y", "1", "是", "真", "对")
+FALSE_TOKENS = ("false", "f", "no", "n", "0", "否", "假", "错")
+EMPTY_DTYPE = {"text": "string", "int": "Int64", "float": "Float64", "bool": "boolean", "timestamp": "datetime64[us]"}
+IBIS_TYPE = {"text": "string", "int": "int64", "float": "float64", "bool": "boolean", "timestamp": "timestamp"}
+_EXPECT = {
+    "text": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true/false (also yes/no, 1/0, 是/否)",
+    "timestamp": "a date or timestamp such as 2026-07-01 09:30:00",
+}
+_MAX_ROWS_LISTED = 50
+#: at most this many distinct unparsed timestamps are given to pandas' flexible parser
+_MAX_FALLBACK_VALUES = 200_000
+
+
+def contract_columns(table: str, instrument: Instrument) -> dict[str, str]:
+    """Column -> kind for a table, with the instrument's items for ``surveys``."""
+    cols = S.column_types(table)
+    if table == "surveys":
+        for c in instrument.columns:
+            cols[c] = "float"
+    return cols
+
+
+def as_contract_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame fetched from an engine with the contract's pandas dtypes (``string``, ``Int64``...)."""
+    out = {}
+    for col in df.columns:
+        kind = kinds.get(col)
+        s = df[col]
+        if kind is None:
+            out[col] = s
+        elif kind == "timestamp":
+            s = pd.to_datetime(s)
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_convert(None)
+            out[col] = s.astype("datetime64[us]")
+        elif kind == "int":
+            out[col] = pd.to_numeric(s, errors="coerce").round().astype("Int64")
+        elif kind == "float":
+            out[col] = pd.to_numeric(s, errors="coerce").astype("Float64")
+        elif kind == "bool":
+            out[col] = s.astype("boolean")
+        else:
+            out[col] = s.astype("string")
+    return pd.DataFrame(out, index=df.index)
+
+
+# --- typing -----------------------------------------------------------------------------------
+
+
+def ir_column() -> type:
+    import ibis.expr.types as ir
+
+    return ir.Column
+
+
+def _renames(columns: Iterable[str], table: str, cmap: dict, expected: Iterable[str]) -> dict[str, str]:
+    """Source column -> canonical name (first one wins when two map to the same name)."""
+    mapping = {str(k).strip(): str(v).strip() for k, v in (cmap["columns"].get(table) or {}).items()}
+    expected = set(expected)
+    out: dict[str, str] = {}
+    for col in columns:
+        if col == "_row":
+            continue
+        name = str(col).replace("\ufeff", "").strip()
+        if name in mapping:
+            name = mapping[name]
+        elif name not in expected and name.lower() in expected:
+            name = name.lower()
+        if name not in out.values():
+            out[col] = name
+    return out
+
+
+def _count_true(flag: Any) -> Any:
+    """How many rows a condition holds for (PostgreSQL cannot cast a boolean to bigint)."""
+    import ibis
+
+    return ibis.ifelse(flag, 1, 0).sum()
+
+
+def _strip(col: Any) -> Any:
+    """Leading and trailing white space removed (Ibis' strip() on Spark also eats 'v' and 'f')."""
+    try:
+        backend = col._find_backend(use_default=False)
+    except Exception:  # pragma: no cover - an expression without a backend
+        backend = None
+    if str(getattr(backend, "name", "")) == "pyspark":
+        return col.re_replace(r"^\s+|\s+$", "")
+    return col.strip()
+
+
+def _kind_of(dtype: Any) -> str:
+    if dtype.is_string():
+        return "text"
+    if dtype.is_boolean():
+        return "bool"
+    if dtype.is_integer():
+        return "int"
+    if dtype.is_floating() or dtype.is_decimal():
+        return "float"
+    if dtype.is_timestamp() or dtype.is_date():
+        return "timestamp"
+    return "other"
+
+
+def _convert(col: Any, kind: str, fallback: Any = None, padded: bool = True) -> tuple[Any, Any]:
+    """(typed value, is-bad flag) of a raw column for a contract kind, as Ibis expressions.
+
+    ``padded=False`` says a text column has no value with white space around it (checked in
+    one pass before), which spares trimming every value in every later query.
+    """
+    import ibis
+
+    src = _kind_of(col.type())
+    false = ibis.literal(False)
+    if kind == "text":
+        if src == "text":
+            return (_strip(col) if padded else col).nullif(""), false
+        if src == "float":
+            whole = col == col.round(0)
+            return ibis.ifelse(whole, col.cast("int64").cast("string"), col.cast("string")), false
+        return col.cast("string"), false
+    if src == "text":
+        s = _strip(col)
+        missing = col.isnull() | s.lower().isin(list(MISSING_TOKENS))
+    else:
+        missing = col.isnull()
+    if kind == "timestamp":
+        if src == "timestamp":
+            if col.type().is_timestamp() and col.type().timezone is not None:
+                return col.cast("timestamp"), false
+            return col.cast("timestamp"), false
+        if src != "text":
+            return ibis.null("timestamp"), ~missing
+        value = s.try_cast("timestamp('UTC')").cast("timestamp")
+        if fallback is not None:
+            value = ibis.coalesce(value, fallback)
+        value = ibis.ifelse(missing, ibis.null("timestamp"), value)
+        return value, (~missing) & value.isnull()
+    if kind in {"int", "float"}:
+        if src == "bool":
+            # PostgreSQL cannot cast boolean to bigint; null stays null
+            num = ibis.ifelse(col.isnull(), ibis.null("float64"), ibis.ifelse(col, 1.0, 0.0))
+            bad = false
+        elif src in {"int", "float"}:
+            num = col.cast("float64")
+            bad = false
+        elif src == "text":
+            num = ibis.ifelse(missing, ibis.null("float64"), s.try_cast("float64"))
+            bad = (~missing) & num.isnull()
+        else:
+            return ibis.null(IBIS_TYPE[kind]), ~missing
+        if kind == "int":
+            frac = (num.notnull() & (num != num.floor().cast("float64"))).fill_null(False)
+            value = ibis.ifelse(frac | bad, ibis.null("int64"), num.round(0).cast("int64"))
+            return value, bad | frac
+        return num, bad
+    if kind == "bool":
+        if src == "bool":
+            return col, false
+        low = (s if src == "text" else col.cast("string")).lower()
+        value = ibis.cases((low.isin(list(TRUE_TOKENS)), True), (low.isin(list(FALSE_TOKENS)), False),
+                           else_=ibis.null("boolean"))
+        return value, (~missing) & value.isnull()
+    raise ValueError(kind)  # pragma: no cover
+
+
+def _values_mapped(col: Any, mapping: dict) -> Any:
+    import ibis
+
+    s = col.cast("string")
+    key = _strip(s)
+    cases = [(key == str(k), str(v)) for k, v in mapping.items()]
+    return ibis.cases(*cases, else_=s) if cases else s
+
+
+def _timestamp_fallback(con: Any, raw: ir.Table, col: str) -> ir.Table | None:
+    """Text the engine cannot read as a timestamp, parsed by pandas' flexible parser (a small map)."""
+    import ibis
+
+    s = _strip(raw[col].cast("string"))
+    missing = s.isnull() | s.lower().isin(list(MISSING_TOKENS))
+    failed = raw.filter(~missing & s.try_cast("timestamp('UTC')").isnull()).select(key=s).distinct()
+    keys = con.execute(failed.limit(_MAX_FALLBACK_VALUES))["key"]
+    if not len(keys):
+        return None
+    parsed = pd.to_datetime(keys, errors="coerce", format="mixed")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    ok = parsed.notna()
+    if not ok.any():
+        return None
+    return ibis.memtable(pd.DataFrame({"_fb_key": keys[ok].astype(str).to_numpy(),
+                                       "_fb_ts": parsed[ok].astype("datetime64[us]").to_numpy()}))
+
+
+def digest_exprs(t: ir.Table, columns: list[str]) -> dict[str, Any]:
+    """Order-free per-column digests of a table (a sum of row hashes where the engine has them)."""
+    backend = str(getattr(t._find_backend(use_default=False), "name", ""))
+    out = {}
+    for i, c in enumerate(columns):
+        col = t[c]
+        if backend in {"duckdb", "pyspark"}:
+            out[f"_h{i}"] = col.hash().cast("float64").sum()
+        else:
+            out[f"_h{i}"] = col.cast("string").length().cast("float64").sum() + col.count().cast("float64") * 1e-6
+    return out
+
+
+def digest_of(values: list[Any], columns: list[str]) -> str:
+    """A content fingerprint from :func:`digest_exprs`' results and the row count."""
+    import hashlib
+
+    text = "\x1f".join(columns) + "|" + "|".join(repr(v) for v in values)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
+                 fingerprints: dict[str, str] | None = None
+                 ) -> tuple[dict[str, ir.Table], list[S.Problem], dict[str, int]]:
+    """Rename, keep the contract's columns and type them, in the engine; collect every schema problem.
+
+    Parameters
+    ----------
+    fingerprints : dict, optional
+        Filled with a content digest of each database table (computed in the same pass).
+
+    Returns
+    -------
+    tuple
+        ``(typed, problems, rows_in)``: per table an Ibis table of ``_row`` and the contract's
+        columns (typed), the schema problems, and the rows read per table.
+    """
+    fingerprints = {} if fingerprints is None else fingerprints
+    import ibis
+
+    con = opened.con
+    problems = list(opened.problems)
+    typed: dict[str, Any] = {}
+    exprs: dict[str, Any] = {}
+    rows_in: dict[str, int] = {}
+    for table, raw in opened.tables.items():
+        label = opened.labels.get(table)
+        cols = contract_columns(table, instrument)
+        renames = _renames(raw.columns, table, cmap, cols)
+        present = {canon: src for src, canon in renames.items()}
+        required = S.required_columns(table) + (instrument.columns if table == "surveys" else [])
+        missing = [c for c in required if c not in present]
+        for c in missing:
+            what = ("a survey item of the instrument" if c in instrument.columns
+                    else S.MODELS[table].to_schema().columns[c].description)
+            names = list(renames.values())
+            found = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+            problems.append(S.Problem(table, c, f"column '{c}' is missing. Expected {what}. Found columns: {found}. "
+                                      "If your export calls it differently, map it in a column_map.yaml", file=label))
+        if missing:
+            continue
+        values_map = cmap["values"].get(table) or {}
+
+        def source(tbl: Any, col: str) -> Any:
+            c = tbl[present[col]]
+            return _values_mapped(c, values_map[col]) if col in values_map else c
+
+        def convert(fallbacks: dict, clean: set[str] = frozenset()) -> tuple[Any, dict, dict, dict]:
+            base = raw
+            for col, fb in fallbacks.items():
+                base = base.left_join(fb, _strip(source(base, col).cast("string")) == fb[f"_fb_key_{col}"])
+            sources = {col: source(base, col) for col in cols if col in present}
+            values, bad = {}, {}
+            for col, kind in cols.items():
+                if col not in sources:
+                    values[col] = ibis.null(IBIS_TYPE[kind])
+                    continue
+                fb = base[f"_fb_ts_{col}"] if col in fallbacks else None
+                values[col], flag = _convert(sources[col], kind, fb, padded=col not in clean)
+                if isinstance(flag, ir_column()):
+                    bad[col] = flag
+            return base, sources, values, bad
+
+        texts = [c for c in cols if cols[c] == "text" and c in present and c not in values_map
+                 and _kind_of(raw[present[c]].type()) == "text"]
+
+        def bad_counts(base: Any, bad: dict) -> dict[str, int]:
+            digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
+            padded = {f"w_{i}": _count_true(raw[present[c]] != _strip(raw[present[c]]))
+                      for i, c in enumerate(texts)} if "_clean" not in state else {}
+            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **{
+                f"b_{i}": _count_true(flag) for i, flag in enumerate(bad.values())})).iloc[0]
+            if padded:
+                state["_clean"] = {c for i, c in enumerate(texts) if not (row[f"w_{i}"] or 0)}
+            rows_in[table] = int(row["_n"])
+            if digest:
+                fingerprints[table] = digest_of(row[[*digest, "_n"]].tolist(), sorted(present.values()))
+            return {col: int(row[f"b_{i}"]) for i, col in enumerate(bad) if pd.notna(row[f"b_{i}"])}
+
+        state: dict[str, Any] = {}
+        base, sources, values, bad = convert({})
+        counts = bad_counts(base, bad)
+        # text the engine cannot read as a timestamp: pandas' parser on the distinct failures
+        fallbacks = {}
+        for col, k in counts.items():
+            if k and cols[col] == "timestamp" and _kind_of(sources[col].type()) == "text":
+                fb = _timestamp_fallback(con, raw.mutate(_src=source(raw, col)), "_src")
+                if fb is not None:
+                    fallbacks[col] = fb.rename(**{f"_fb_key_{col}": "_fb_key", f"_fb_ts_{col}": "_fb_ts"})
+        if fallbacks:
+            base, sources, values, bad = convert(fallbacks)
+            counts = bad_counts(base, bad)
+        base, sources, values, bad = convert(fallbacks, state.get("_clean", set()))
+        for col, k in counts.items():
+            if not k:
+                continue
+            hits = con.execute(base.filter(bad[col]).select(_row=base._row, v=sources[col].cast("string"))
+                               .order_by("_row").limit(_MAX_ROWS_LISTED))
+            examples = ", ".join(repr(str(v)) for v in hits["v"].head(3))
+            problems.append(S.Problem(table, col, f"{k} value(s) are not {_EXPECT[cols[col]]}: "
+                                      f"{examples}", rows=[int(r) for r in hits["_row"]], file=label))
+        exprs[table] = base.select(_row=base._row.cast("int64"), **values)
+        if rows_in[table] == 0 and table not in S.OPTIONAL_TABLES:
+            problems.append(S.Problem(table, None, "the table has no rows", file=label))
+    if problems:
+        return typed, problems, rows_in
+    # views, not copies: the raw tables already have their fixed row numbers, and the casts are
+    # cheap next to writing (and, past the memory limit, spilling) a copy of every table
+    typed.update(exprs)
+    return typed, problems, rows_in
+
+
+# --- the quarantine ---------------------------------------------------------------------------
+
+
+def describe_check(check: str) -> str:
+    """A pandera check's name in words (``greater_than_or_equal_to(1)`` -> ``must be at least 1``)."""
+    m = re.match(r"(\w+)\((.*)\)$", str(check))
+    name, arg = (m.group(1), m.group(2)) if m else (str(check), "")
+    return {
+        "greater_than_or_equal_to": f"must be at least {arg}",
+        "greater_than": f"must be above {arg}",
+        "less_than_or_equal_to": f"must be at most {arg}",
+        "less_than": f"must be below {arg}",
+        "in_range": f"must be in {arg}",
+        "isin": f"must be one of {arg.strip('[]')}",
+        "str_matches": "is not in the expected form",
+        "not_nullable": "is empty; a value is required",
+    }.get(name, str(check))
+
+
+class Quarantine:
+    """Collects row problems: one entry per (table, row), reasons accumulated."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, int], dict] = {}
+
+    def add(self, table: str, rows: Iterable[int], column: str, reasons: Iterable[str] | str,
+            ids: Iterable[Any], values: Iterable[Any] | None = None) -> None:
+        rows = list(rows)
+        ids = list(ids)
+        values = [None] * len(rows) if values is None else list(values)
+        if isinstance(reasons, str):
+            reasons = [reasons] * len(rows)
+        for r, reason, ident, value in zip(rows, reasons, ids, values):
+            key = (table, int(r))
+            entry = self._rows.get(key)
+            text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+            if entry is None:
+                self._rows[key] = {"table": table, "row": int(r),
+                                   "id": None if ident is None or pd.isna(ident) else str(ident),
+                                   "column": [column], "value": [text], "reason": [reason]}
+            elif reason not in entry["reason"]:
+                entry["column"].append(column)
+                entry["value"].append(text)
+                entry["reason"].append(reason)
+
+    def rows_of(self, table: str) -> list[int]:
+        return sorted(r for (t, r) in self._rows if t == table)
+
+    def frame(self) -> pd.DataFrame:
+        cols = ["table", "row", "id", "column", "value", "reason"]
+        if not self._rows:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "string") for c in cols})
+        recs = []
+        for e in self._rows.values():
+            recs.append({**e, "column": ", ".join(dict.fromkeys(e["column"])), "value": "; ".join(e["value"]),
+                         "reason": "; ".join(e["reason"])})
+        df = pd.DataFrame.from_records(recs, columns=cols)
+        order = {t: k for k, t in enumerate(S.TABLES)}
+        df = df.sort_values(["table", "row"], key=lambda s: s.map(order) if s.name == "table" else s)
+        return df.reset_index(drop=True).astype({"row": "int64", "table": "string", "id": "string",
+                                                 "column": "string", "value": "string", "reason": "string"})
+
+
+def _column_rules(table: str, instrument: Instrument) -> list[tuple[str, str, Any]]:
+    """``(column, reason, failing(t))`` for every column check of the contract."""
+    import pandera.pandas as pa
+
+    schema = S.MODELS[table].to_schema()
+    specs = [(name, col.nullable, list(col.checks)) for name, col in schema.columns.items()]
+    if table == "surveys":
+        check = pa.Check.in_range(instrument.scale_min, instrument.scale_max)
+        specs += [(c, True, [check]) for c in instrument.columns]
+    rules = []
+    for name, nullable, checks in specs:
+        if not nullable:
+            rules.append((name, f"{name} {describe_check('not_nullable')}", lambda t, c=name: t[c].isnull()))
+        for check in checks:
+            st = check.statistics or {}
+            kind = check.name
+            if kind == "greater_than_or_equal_to":
+                fail = lambda t, c=name, v=st["min_value"]: t[c] < v  # noqa: E731
+            elif kind == "greater_than":
+                fail = lambda t, c=name, v=st["min_value"]: t[c] <= v  # noqa: E731
+            elif kind == "less_than_or_equal_to":
+                fail = lambda t, c=name, v=st["max_value"]: t[c] > v  # noqa: E731
+            elif kind == "less_than":
+                fail = lambda t, c=name, v=st["max_value"]: t[c] >= v  # noqa: E731
+            elif kind == "in_range":
+                fail = lambda t, c=name, lo=st["min_value"], hi=st["max_value"]: (t[c] < lo) | (t[c] > hi)  # noqa: E731
+            elif kind == "isin":
+                fail = lambda t, c=name, v=list(st["allowed_values"]): ~t[c].isin(v)  # noqa: E731
+            elif kind == "str_matches":
+                fail = lambda t, c=name, p=st["pattern"]: ~t[c].re_search(str(getattr(p, "pattern", p)))  # noqa: E731
+            else:  # pragma: no cover - a check the contract does not use
+                raise NotImplementedError(f"{table}.{name}: check {kind} has no engine form")
+            text = re.sub(r"^<Check \w+: (.*)>$", r"\1", str(check))
+            rules.append((name, f"{name} {describe_check(text)}", fail))
+    return rules
+
+
+def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Quarantine) -> None:
+    import ibis
+
+    idcol = S.ID_COLUMNS[table] or "rep_id"
+    rules = [(col, reason, fail) for col, reason, fail in _column_rules(table, instrument)]
+    rules += [(col, name, fail) for name, (col, fail) in S.ROW_RULES.get(table, {}).items()]
+    flags = {f"_f{i}": fail(t).fill_null(False) for i, (_, _, fail) in enumerate(rules)}
+    if flags:
+        any_flag = ibis.or_(*flags.values())
+        cols = sorted({col for col, _, _ in rules} | {idcol})
+        hits = con.execute(t.filter(any_flag).select("_row", *cols, **flags).order_by("_row"))
+        if len(hits):
+            hits = as_contract_frame(hits, contract_columns(table, instrument))
+            for i, (col, reason, _) in enumerate(rules):
+                sel = hits[hits[f"_f{i}"].astype(bool)]
+                if len(sel):
+                    q.add(table, sel["_row"], col, reason, sel[idcol], sel[col])
+    keys = [S.ID_COLUMNS[table]] if S.ID_COLUMNS[table] else ["rep_id", "quarter"]
+    present = t.filter(ibis.and_(*[t[k].notnull() for k in keys]))
+    dup_keys = present.group_by(keys).aggregate(_n=present.count()).filter(lambda g: g._n > 1).select(*keys)
+    dups = con.execute(present.semi_join(dup_keys, keys).select("_row", *keys, **({} if idcol in keys else
+                                                                                   {idcol: present[idcol]}))
+                       .order_by("_row"))
+    if len(dups):
+        first = dups.groupby(keys, sort=False)["_row"].transform("min")
+        later = dups[dups["_row"] != first]
+        if S.ID_COLUMNS[table]:
+            reasons = [f"duplicate {idcol} (first at row {r})" for r in first[later.index]]
+            q.add(table, later["_row"], idcol, reasons, later[idcol], later[idcol])
+        else:
+            q.add(table, later["_row"], "quarter", "duplicate quota for the same rep and quarter",
+                  later["rep_id"], later["quarter"])
+
+
+def kept(con: Any, t: ir.Table, table: str, rows: list[int]) -> ir.Table:
+    """The rows of a typed table that are not in ``rows`` (the quarantined ``_row`` numbers)."""
+    import ibis
+
+    if not rows:
+        return t
+    out = materialize(con, f"kit_quarantined_{table}",
+                      ibis.memtable(pd.DataFrame({"_q_row": pd.Series(rows, dtype="int64")})))
+    return t.anti_join(out, t._row == out._q_row)
+
+
+def _references(con: Any, table: str, t: ir.Table, checks: list[tuple[str, str, ir.Table, ir.Table, str]],
+                q: Quarantine) -> None:
+    """One query for all references of a table: ``(column, target, kept parent, all parent, key)``."""
+    import ibis
+
+    idcol = S.ID_COLUMNS[table] or "rep_id"
+    flags = {}
+    for i, (column, _, kept_parent, all_parent, key) in enumerate(checks):
+        c = t[column]
+        flags[f"_bad{i}"] = (c.notnull() & ~c.isin(kept_parent[key])).fill_null(False)
+        flags[f"_known{i}"] = c.isin(all_parent[key]).fill_null(False)
+    cols = sorted({column for column, *_ in checks} | {idcol})
+    bad_any = ibis.or_(*[flags[f"_bad{i}"] for i in range(len(checks))])
+    hits = con.execute(t.filter(bad_any).select("_row", *cols, **flags).order_by("_row"))
+    for i, (column, target, *_rest) in enumerate(checks):
+        sel = hits[hits[f"_bad{i}"].astype(bool)]
+        if not len(sel):
+            continue
+        reasons = [f"{column} refers to {target} '{v}', which was quarantined" if k else
+                   f"{column} '{v}' is not a known {target}" for v, k in zip(sel[column], sel[f"_known{i}"])]
+        q.add(table, sel["_row"], column, reasons, sel[idcol], sel[column])
+
+
+def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
+                    ) -> tuple[dict[str, ir.Table], Quarantine]:
+    """Run every row check in the engine; return the kept tables (Ibis) and the quarantine.
+
+    Returns
+    -------
+    tuple
+        ``(kept, quarantine)``: per table the typed rows that passed (with ``_row``), and the
+        :class:`Quarantine` of those set aside.
+    """
+    import ibis
+
+    q = Quarantine()
+    for table, t in typed.items():
+        _row_checks(con, table, t, instrument, q)
+    keep = {name: kept(con, t, name, q.rows_of(name)) for name, t in typed.items()}
+
+    def refs(table: str, checks: list[tuple[str, str, str, str]]) -> None:
+        _references(con, table, typed[table], [(column, target, keep[parent], typed[parent], key)
+                                              for column, target, parent, key in checks], q)
+        keep[table] = kept(con, typed[table], table, q.rows_of(table))
+
+    refs("customers", [("owner_rep_id", "rep", "reps", "rep_id")])
+    refs("interactions", [("customer_id", "customer", "customers", "customer_id"),
+                          ("rep_id", "rep", "reps", "rep_id")])
+    refs("surveys", [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id"),
+                     ("interaction_id", "interaction", "interactions", "interaction_id")])
+    refs("deals", [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id")])
+    if "quotas" in typed:
+        refs("quotas", [("rep_id", "rep", "reps", "rep_id")])
+    # a response that can be credited to no rep cannot be used
+    s = keep["surveys"]
+    s = s.filter(s.rep_id.isnull())
+    inter = keep["interactions"].select(_i_id="interaction_id", _i_rep="rep_id")
+    cust = keep["customers"].select(_c_id="customer_id", _c_owner="owner_rep_id")
+    j = s.left_join(inter, s.interaction_id == inter._i_id).left_join(cust, s.customer_id == cust._c_id)
+    none = con.execute(j.filter(ibis.coalesce(j._i_rep, j._c_owner).isnull())
+                       .select("_row", "response_id", "rep_id").order_by("_row"))
+    if len(none):
+        q.add("surveys", none["_row"], "rep_id",
+              "no rep to credit: rep_id, the interaction's rep and the customer's owner are all empty",
+              none["response_id"], [None] * len(none))
+        keep["surveys"] = kept(con, typed["surveys"], "surveys", q.rows_of("surveys"))
+    return keep, q
