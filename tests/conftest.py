@@ -15,6 +15,17 @@ from tests.test_browser import browser  # noqa: E402,F401  (a fixture)
 
 _PG_FIXTURES = {"postgres_server", "postgres_url"}
 
+# Under CI the property tests draw the same examples on every run (derived from each test's
+# name), so a submission is judged on its code, not on which examples a run happened to draw;
+# locally they keep drawing new ones. Each example's failure is still reported with its seed.
+from hypothesis import settings as _hypothesis  # noqa: E402
+
+from tests.ci import in_ci  # noqa: E402
+
+_hypothesis.register_profile("ci", derandomize=True, print_blob=True)
+if in_ci():
+    _hypothesis.load_profile("ci")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(

@@ -380,4 +380,6 @@ def test_invariant_to_predictor_order_and_to_rescaling(df, data, method):
     cols = ["raw", "importance", "ci_low", "ci_high", "rank_ci_low", "rank_ci_high"]
     for c in cols:
         assert moved[c].to_numpy() == pytest.approx(base[c].to_numpy(), abs=1e-8), c
-    assert r2_moved == pytest.approx(base.r2, abs=1e-10)
+    # shifting a column by up to 50 after scaling it by 0.01 costs the centred sums about
+    # eight digits: the same 1e-8 as the shares above
+    assert r2_moved == pytest.approx(base.r2, abs=1e-8)
