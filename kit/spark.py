@@ -1,4 +1,4 @@
-"""Apache Spark as the scale-out engine (optional: ``pip install kit[spark]``).
+"""Apache Spark as the scale-out engine (optional: ``pip install 'kpi-satisfaction-kit[spark]'``).
 
 Three ways in, all validated and computed by Spark itself:
 
@@ -43,7 +43,8 @@ def _pyspark():
         import pyspark  # noqa: F401
         from pyspark.sql import SparkSession
     except ImportError:
-        raise S.SchemaError([S.Problem("", None, "Spark sources need pyspark: pip install 'kit[spark]' "
+        raise S.SchemaError([S.Problem("", None, "Spark sources need pyspark: "
+                                       "pip install 'kpi-satisfaction-kit[spark]' "
                                        "(and a Java runtime, 17 or newer)")]) from None
     return SparkSession
 
