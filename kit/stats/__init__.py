@@ -18,7 +18,7 @@ from .association import (
     rowwise_partial_correlation,
     split_reliability,
 )
-from .importance import ImportanceResult, relative_importance
+from .importance import ImportanceResult, relative_importance, relative_importance_from_correlations
 from .inference import (
     CorrelationResult,
     KendallResult,
@@ -66,6 +66,7 @@ __all__ = [
     "kendall_tau",
     "log_odds_dirichlet",
     "relative_importance",
+    "relative_importance_from_correlations",
     "rep_mean_reliability",
     "responses_needed",
     "shrink",
