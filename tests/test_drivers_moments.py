@@ -105,3 +105,24 @@ def test_the_ordered_logit_is_bounded_to_a_sample_of_customers(sample):
     pd.testing.assert_series_equal(got["importance"], full["importance"])
     with pytest.raises(ValueError, match="ordinal_max_responses"):
         kit.analysis.drivers(data, Q, n_boot=0, ordinal_max_responses=0)
+
+
+def test_rep_reliability_from_rep_moments_equals_the_responses_path(sample):
+    """Today's computation on the responses: kit.stats.icc_reml (statsmodels MixedLM, REML) per score."""
+    data, scores = sample
+    got = kit.analysis.rep_reliability(data, Q)
+    now = scores[scores["quarter"] == Q]
+    for col in ["csat", *data.instrument.dimensions]:
+        d = pd.DataFrame({"rep_id": now["rep_id"].astype(str),
+                          "v": pd.to_numeric(now[col], errors="coerce").astype(float)}).dropna()
+        ref = kit.stats.icc_reml(d, "rep_id", "v")
+        counts = d.groupby("rep_id").size()
+        row = got.loc[col]
+        assert ref.method == row["icc_method"] == "REML"
+        # statsmodels' optimizer tolerance; the moments' REML maximum is at least as high
+        assert row["icc"] == pytest.approx(ref.icc, abs=1e-4)
+        assert (row["icc_ci_low"], row["icc_ci_high"]) == pytest.approx((ref.ci_low, ref.ci_high), abs=1e-12)
+        assert (row["reps"], row["median_n"]) == (counts.size, float(counts.median()))
+        rel = kit.stats.rep_mean_reliability(ref.icc, float(counts.median()))
+        assert row["reliability_at_median"] == pytest.approx(rel, abs=1e-4)
+        assert abs(row["n_for_0.8"] - np.ceil(kit.stats.responses_needed(ref.icc, 0.8))) <= 1

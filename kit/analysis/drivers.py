@@ -287,17 +287,19 @@ def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple
     -------
     DataFrame
         Indexed by score (``csat`` and each dimension): ``icc`` with its interval
-        ``icc_ci_low``, ``icc_ci_high``, ``icc_method`` (``"REML"``, or ``"ANOVA"`` when no
-        REML fit converged), ``reps``, ``median_n`` (responses per rep),
+        ``icc_ci_low``, ``icc_ci_high``, ``icc_method`` (``"REML"``), ``reps``, ``median_n`` (responses per rep),
         ``reliability_at_median`` (Spearman-Brown), ``reps_reliable`` (reps whose own n
         reaches 0.7), and ``n_for_<target>`` per target reliability, all from that ``icc``.
 
     Notes
     -----
-    The ICC comes from REML variance components of ``score ~ 1 + (1 | rep)``
-    (:func:`kit.stats.icc_reml`, statsmodels MixedLM), with the F-based interval; the ANOVA
-    estimator is only the fallback when no optimizer converges, and ``icc_method`` says which
-    was used. A rep-level ICC of about 0.05 needs 50-80 responses per rep for a reliability of
+    The ICC comes from REML variance components of ``score ~ 1 + (1 | rep)``, with the
+    F-based interval. That model depends on the responses only through each rep's count,
+    sum and sum of squares, which the engine computes (:func:`kit.moments.group_moments`):
+    one row per rep leaves the database, and the REML maximum is found from them
+    (:func:`kit.stats.grouped.icc_reml_from_moments`; equal to statsmodels MixedLM's fit on
+    the responses to that optimizer's tolerance, 1e-4, tests/test_drivers_moments.py).
+    A rep-level ICC of about 0.05 needs 50-80 responses per rep for a reliability of
     0.8 (Nelson et al. 2004); this table says how many the user's own reps need.
 
     Examples
@@ -307,23 +309,20 @@ def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple
     >>> rr.loc["csat", "icc_method"], bool(rr.loc["csat", "icc_ci_low"] < rr.loc["csat", "icc"])
     ('REML', True)
     """
+    from kit.stats.grouped import icc_reml_from_moments
+
     q = common.one_quarter(data, quarter)
-    sc = common.scores(data, [q])
     rows = []
     for col in ["csat", *data.instrument.dimensions]:
-        d = pd.DataFrame({"rep_id": sc["rep_id"].astype(str),
-                          "v": pd.to_numeric(sc[col], errors="coerce").astype(float)}).dropna()
-        counts = d.groupby("rep_id").size()
+        m = moments.group_moments(data, str(q), value=col)
+        counts = m["n"]
         if counts.size < 3:  # 1 rep: no between-rep variance at all; 2: one degree of freedom
             warnings.warn(f"rep_reliability: {col} has {counts.size} rep(s) with responses in {q}; at least 3 "
                           "are needed to estimate how much of it lies between reps (ICC).", RuntimeWarning,
                           stacklevel=2)
             icc, lo, hi, method = np.nan, np.nan, np.nan, ""
         else:
-            with warnings.catch_warnings():
-                # a fallback to ANOVA is reported in icc_method, not as a warning per score
-                warnings.filterwarnings("ignore", message="icc_reml: no REML fit converged", category=RuntimeWarning)
-                res = stats.icc_reml(d, "rep_id", "v")
+            res = icc_reml_from_moments(m)
             icc, lo, hi, method = res.icc, res.ci_low, res.ci_high, res.method
         med = float(counts.median()) if len(counts) else np.nan
         known = np.isfinite(icc)
