@@ -213,38 +213,46 @@ def correlation(m: ClusterMoments) -> pd.DataFrame:
 def bootstrap_counts(k: int, n_boot: int, seed: int = 0) -> np.ndarray:
     """How often each of ``k`` clusters is drawn in each of ``n_boot`` resamples (``n_boot x k``).
 
-    Resampling ``k`` clusters with replacement, as the nonparametric cluster bootstrap does;
-    a fixed seed gives the same resamples on every engine.
+    Resampling ``k`` clusters with replacement, as the nonparametric cluster bootstrap does,
+    with the draws of :func:`kit.stats.importance.bootstrap_count_chunks`; a fixed seed gives
+    the same resamples on every engine. (For checks: :func:`bootstrap_correlations` never
+    holds the whole matrix.)
     """
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).astype(float)
+    from kit.stats.importance import bootstrap_count_chunks
+
+    out = np.zeros((n_boot, k))
+    for start, stop, counts in bootstrap_count_chunks(k, n_boot, seed):
+        out[:, start:stop] = counts
+    return out
 
 
 def bootstrap_correlations(m: ClusterMoments, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
     """Correlation matrices of ``n_boot`` customer-bootstrap resamples, from the per-customer sums.
 
     Exact: each replicate equals the correlation of the responses of the resampled customers
-    (each customer's responses repeated as often as it is drawn). Memory and time grow with
-    the number of customers, not responses.
+    (each customer's responses repeated as often as it is drawn, :func:`bootstrap_counts`).
+    The draws come a chunk of customers at a time (about 2^19 counts), each chunk's counts
+    multiplied by its customers' ``[n, sums, cross]`` rows: memory stays bounded and time
+    grows with the number of customers, not responses.
 
     Returns
     -------
     ndarray
-        ``n_boot x p x p``.
+        ``n_boot x p x p``; NaN where a resample leaves a variable without variance.
     """
+    from kit.stats.importance import bootstrap_count_chunks
+
     k, p = len(m.n), len(m.columns)
+    iu, ju = np.triu_indices(p)
+    design = np.column_stack([m.n, m.sums, m.cross[:, iu, ju]])
+    acc = np.zeros((n_boot, design.shape[1]))
+    for start, stop, counts in bootstrap_count_chunks(k, n_boot, seed):
+        acc += counts.astype(np.float64) @ design[start:stop]
     out = np.empty((n_boot, p, p))
-    flat = m.cross.reshape(k, p * p)
-    batch = max(1, min(n_boot, int(2e7 // max(k, 1))))
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < n_boot:
-        b = min(batch, n_boot - done)
-        w = rng.multinomial(k, np.full(k, 1.0 / k), size=b).astype(float)
-        n, s, c = w @ m.n, w @ m.sums, (w @ flat).reshape(b, p, p)
-        for r in range(b):
-            out[done + r] = _corr(n[r], s[r], c[r])
-        done += b
+    for r in range(n_boot):
+        c = np.empty((p, p))
+        c[iu, ju] = c[ju, iu] = acc[r, 1 + p:]
+        out[r] = _corr(acc[r, 0], acc[r, 1:1 + p], c)
     return out
 
 

@@ -34,7 +34,8 @@ from kit.results import Result
 
 from . import _checks
 
-__all__ = ["ImportanceResult", "relative_importance", "relative_importance_from_correlations"]
+__all__ = ["ImportanceResult", "bootstrap_count_chunks", "relative_importance",
+           "relative_importance_from_correlations"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,16 @@ def _bootstrap_counts(
         key += draws
         counts = np.bincount(key, minlength=n_boot * size).reshape(n_boot, size)
         yield start, start + size, counts
+
+
+def bootstrap_count_chunks(n: int, n_boot: int, seed: int | None = 0) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The resampling of :func:`relative_importance`, for callers with their own rows (customers).
+
+    Yields ``(start, stop, counts)``: how often each of rows ``start:stop`` is drawn in each of
+    ``n_boot`` resamples of ``n`` rows with replacement (``n_boot x (stop - start)``, int64),
+    a chunk of at most about 2^19 counts at a time; depends on (n, n_boot, seed) only.
+    """
+    return _bootstrap_counts(n, n_boot, np.random.default_rng(seed))
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
