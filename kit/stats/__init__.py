@@ -18,6 +18,7 @@ from .association import (
     rowwise_partial_correlation,
     split_reliability,
 )
+from .grouped import anova_from_moments, icc_reml_from_moments, shrink_from_moments
 from .importance import ImportanceResult, relative_importance, relative_importance_from_correlations
 from .inference import (
     CorrelationResult,
@@ -42,6 +43,9 @@ from .multilevel import (
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
 __all__ = [
+    "anova_from_moments",
+    "icc_reml_from_moments",
+    "shrink_from_moments",
     "AlphaResult",
     "ICCResult",
     "ImportanceResult",
