@@ -70,8 +70,8 @@ def anova_from_moments(m: pd.DataFrame) -> dict[str, float]:
     grand = s.sum() / total
     ss_between = float((n * (means - grand) ** 2).sum())
     ss_within = float(np.clip(ss - s * means, 0.0, None).sum())
-    return {"k": k, "N": total, "msb": ss_between / (k - 1), "msw": ss_within / (total - k),
-            "n0": (total - (n**2).sum() / total) / (k - 1)}
+    return {"k": k, "N": float(total), "msb": ss_between / (k - 1), "msw": ss_within / float(total - k),
+            "n0": float((total - (n**2).sum() / total) / (k - 1))}
 
 
 def _neg_profile_reml(rho: float, n: np.ndarray, means: np.ndarray, ssw: float, total: float) -> tuple[float, float]:
