@@ -26,20 +26,34 @@ if TYPE_CHECKING:  # pragma: no cover
     from kit.dataset import Dataset
 
 __all__ = ["ClusterMoments", "group_moments", "icc1_from_moments", "cross_products", "correlation",
-           "bootstrap_counts", "bootstrap_correlations"]
+           "bootstrap_counts", "bootstrap_correlations", "column_summary", "response_counts", "complete_responses"]
 
 
 def _responses(data: Dataset, quarter: str | Iterable[str] | None):
-    """The credited responses of the quarters, with a column per dimension score (Ibis)."""
-    from kit.survey import dimension_score_exprs
+    """The credited responses of the quarters (Ibis), with per-response scores.
+
+    Columns added: ``csat`` and ``nps`` as float, one per dimension score, ``nps_points``
+    (100 for a promoter, -100 for a detractor, 0 for a passive, the NPS of one response) and
+    one per item tag of the instrument (the mean of the answered tagged items,
+    :func:`kit.survey.tag_score_expr`) unless a column of that name exists.
+    """
+    import ibis
+
+    from kit.survey import dimension_score_exprs, tag_score_expr
 
     t = data.table("surveys_attributed")
     if quarter is not None:
         quarters = data.quarters_for(quarter)
         t = t.filter((t.submitted_at >= quarters[0].start) & (t.submitted_at < quarters[-1].end))
         t = t.filter(t.quarter_index.isin([q.index for q in quarters]))
-    return t.mutate(csat=t.csat.cast("float64"), nps=t.nps.cast("float64"),
-                    **dimension_score_exprs(t, data.instrument))
+    nps = t.nps.cast("float64")
+    extra: dict[str, Any] = {"nps_points": ibis.cases((nps >= 9, 100.0), (nps <= 6, -100.0), else_=0.0)}
+    extra["nps_points"] = ibis.ifelse(nps.isnull(), ibis.null("float64"), extra["nps_points"])
+    dims = dimension_score_exprs(t, data.instrument)
+    for tag in sorted({g for it in data.instrument.items for g in it.tags}):
+        if tag not in t.columns and tag not in dims and tag not in extra:
+            extra[tag] = tag_score_expr(t, data.instrument, tag)
+    return t.mutate(csat=t.csat.cast("float64"), nps=nps, **dims, **extra)
 
 
 def group_moments(data: Dataset, quarter: str | Iterable[str] | None = None, *, group: str = "rep_id",
@@ -179,8 +193,9 @@ def cross_products(data: Dataset, quarter: str | Iterable[str] | None = None, *,
 
 def _corr(n: float, s: np.ndarray, c: np.ndarray) -> np.ndarray:
     cov = c - np.outer(s, s) / n
-    d = np.sqrt(np.diag(cov))
-    return cov / np.outer(d, d)
+    d = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant variable: NaN, left to the caller
+        return cov / np.outer(d, d)
 
 
 def correlation(m: ClusterMoments) -> pd.DataFrame:
@@ -198,36 +213,128 @@ def correlation(m: ClusterMoments) -> pd.DataFrame:
 def bootstrap_counts(k: int, n_boot: int, seed: int = 0) -> np.ndarray:
     """How often each of ``k`` clusters is drawn in each of ``n_boot`` resamples (``n_boot x k``).
 
-    Resampling ``k`` clusters with replacement, as the nonparametric cluster bootstrap does;
-    a fixed seed gives the same resamples on every engine.
+    Resampling ``k`` clusters with replacement, as the nonparametric cluster bootstrap does,
+    with the draws of :func:`kit.stats.importance.bootstrap_count_chunks`; a fixed seed gives
+    the same resamples on every engine. (For checks: :func:`bootstrap_correlations` never
+    holds the whole matrix.)
     """
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).astype(float)
+    from kit.stats.importance import bootstrap_count_chunks
+
+    out = np.zeros((n_boot, k))
+    for start, stop, counts in bootstrap_count_chunks(k, n_boot, seed):
+        out[:, start:stop] = counts
+    return out
 
 
 def bootstrap_correlations(m: ClusterMoments, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
     """Correlation matrices of ``n_boot`` customer-bootstrap resamples, from the per-customer sums.
 
     Exact: each replicate equals the correlation of the responses of the resampled customers
-    (each customer's responses repeated as often as it is drawn). Memory and time grow with
-    the number of customers, not responses.
+    (each customer's responses repeated as often as it is drawn, :func:`bootstrap_counts`).
+    The draws come a chunk of customers at a time (about 2^19 counts), each chunk's counts
+    multiplied by its customers' ``[n, sums, cross]`` rows: memory stays bounded and time
+    grows with the number of customers, not responses.
 
     Returns
     -------
     ndarray
-        ``n_boot x p x p``.
+        ``n_boot x p x p``; NaN where a resample leaves a variable without variance.
     """
+    from kit.stats.importance import bootstrap_count_chunks
+
     k, p = len(m.n), len(m.columns)
+    iu, ju = np.triu_indices(p)
+    design = np.column_stack([m.n, m.sums, m.cross[:, iu, ju]])
+    acc = np.zeros((n_boot, design.shape[1]))
+    for start, stop, counts in bootstrap_count_chunks(k, n_boot, seed):
+        acc += counts.astype(np.float64) @ design[start:stop]
     out = np.empty((n_boot, p, p))
-    flat = m.cross.reshape(k, p * p)
-    batch = max(1, min(n_boot, int(2e7 // max(k, 1))))
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < n_boot:
-        b = min(batch, n_boot - done)
-        w = rng.multinomial(k, np.full(k, 1.0 / k), size=b).astype(float)
-        n, s, c = w @ m.n, w @ m.sums, (w @ flat).reshape(b, p, p)
-        for r in range(b):
-            out[done + r] = _corr(n[r], s[r], c[r])
-        done += b
+    for r in range(n_boot):
+        c = np.empty((p, p))
+        c[iu, ju] = c[ju, iu] = acc[r, 1 + p:]
+        out[r] = _corr(acc[r, 0], acc[r, 1:1 + p], c)
     return out
+
+
+def column_summary(data: Dataset, quarter: str | Iterable[str] | None, columns: Iterable[str], *,
+                   at_least: float | None = None) -> pd.DataFrame:
+    """Per score, the responses with a value, their mean and how many reach ``at_least`` (engine).
+
+    Each score on its own answered responses (not complete cases).
+
+    Parameters
+    ----------
+    data : kit.Dataset
+    quarter : str or list, optional
+    columns : list of str
+        ``csat``, ``nps``, dimensions or tags (see :func:`group_moments`).
+    at_least : float, optional
+        Threshold counted by ``n_at_least`` (for example 4 on a 1-5 scale: top-2 box).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by score: ``n, mean, n_at_least`` (``n_at_least`` 0 without a threshold).
+
+    Examples
+    --------
+    >>> import kit
+    >>> kit.moments.column_summary(kit.load("data/samples"), "2026Q3", ["csat"], at_least=4)  # doctest: +SKIP
+    """
+    import ibis
+
+    cols = list(columns)
+    t = _responses(data, quarter)
+    aggs: dict[str, Any] = {}
+    for i, c in enumerate(cols):
+        x = t[c]
+        aggs[f"n{i}"] = x.count()
+        aggs[f"s{i}"] = x.sum()
+        aggs[f"k{i}"] = (ibis.ifelse(x >= at_least, 1, 0).sum() if at_least is not None else ibis.literal(0))
+    row = t.aggregate(**aggs).execute().iloc[0]
+    n = np.array([float(row[f"n{i}"]) for i in range(len(cols))])
+    s = np.array([float(row[f"s{i}"]) if pd.notna(row[f"s{i}"]) else np.nan for i in range(len(cols))])
+    k = np.array([float(row[f"k{i}"]) if pd.notna(row[f"k{i}"]) else 0.0 for i in range(len(cols))])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, s / np.where(n > 0, n, 1.0), np.nan)
+    return pd.DataFrame({"n": n.astype("int64"), "mean": mean, "n_at_least": k.astype("int64")},
+                        index=pd.Index(cols, name="score"))
+
+
+def response_counts(data: Dataset, quarter: str | Iterable[str] | None = None, *,
+                    group: str = "rep_id") -> pd.Series:
+    """Responses per group (rep) in the quarters, whatever they answered (engine).
+
+    Returns
+    -------
+    Series
+        Indexed by ``group`` (str, sorted): the number of responses credited to it.
+    """
+    t = _responses(data, quarter)
+    t = t.filter(t[group].notnull())
+    out = t.group_by(group).aggregate(n=t.count()).execute()
+    return pd.Series(out["n"].to_numpy(dtype="int64"), index=pd.Index(out[group].astype(str), name=group),
+                     name="n").sort_index()
+
+
+def complete_responses(data: Dataset, quarter: str | Iterable[str] | None, columns: Iterable[str], *,
+                       customers: Iterable[str] | None = None) -> pd.DataFrame:
+    """The responses with every one of ``columns`` answered, one row each (from the engine).
+
+    For the few analyses that need individual responses (an ordered logit): callers bound the
+    size, for example by passing a sample of ``customers``.
+
+    Returns
+    -------
+    DataFrame
+        ``response_id, customer_id`` and ``columns`` (float), ordered by ``response_id``.
+    """
+    import ibis
+
+    cols = list(columns)
+    t = _responses(data, quarter)
+    t = t.filter(ibis.and_(*[t[c].notnull() for c in cols]))
+    if customers is not None:
+        t = t.filter(t.customer_id.cast("string").isin([str(c) for c in customers]))
+    df = t.select("response_id", "customer_id", *cols).order_by("response_id").execute()
+    return df.astype({c: "float64" for c in cols}).reset_index(drop=True)

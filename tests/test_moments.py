@@ -58,3 +58,16 @@ def test_customer_bootstrap_is_exact(sample):
         rows = complete.loc[complete.index.repeat(complete["customer_id"].map(times).astype(int))]
         np.testing.assert_allclose(boots[r], rows[cols].corr().to_numpy(), rtol=1e-9, atol=1e-12)
     assert not np.allclose(boots[0], boots[1])
+
+
+def test_response_counts_and_column_summary_equal_pandas(sample):
+    data, q, scores = sample
+    got = moments.response_counts(data, q)
+    ref = scores.dropna(subset=["rep_id"]).groupby(scores["rep_id"].astype(str)).size().sort_index()
+    assert got.to_dict() == ref.to_dict()
+    dims = data.instrument.dimensions
+    summary = moments.column_summary(data, q, ["csat", *dims], at_least=4)
+    num = scores[["csat", *dims]].astype(float)
+    assert summary["n"].to_list() == num.notna().sum().to_list()
+    np.testing.assert_allclose(summary["mean"].to_numpy(), num.mean().to_numpy(), rtol=1e-12)
+    assert summary["n_at_least"].to_list() == (num >= 4).sum().to_list()

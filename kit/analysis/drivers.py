@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kit import stats
+from kit import moments, stats
 from kit.analysis import _common as common
 from kit.results import Result
 
@@ -134,6 +134,24 @@ def _ordinal_check(df: pd.DataFrame, outcome: str, dims: list[str]) -> dict:
     return {"coef": coef, "pvalues": pd.Series(np.asarray(fit.pvalues)[: len(dims)], index=dims)}
 
 
+#: Largest number of responses the ordered-logit check fits on; above it, a fixed-seed sample of customers.
+ORDINAL_MAX_RESPONSES = 20_000
+
+
+def _ordinal_responses(data: Dataset, q: str, cols: list[str], m: moments.ClusterMoments, limit: int,
+                       seed: int) -> tuple[pd.DataFrame, str]:
+    """The complete-case responses for the ordered logit: all of them up to ``limit``, else the
+    responses of customers drawn at random (fixed seed) until ``limit`` responses are reached."""
+    total = int(m.n.sum())
+    if total <= limit:
+        return moments.complete_responses(data, q, cols), ""
+    order = np.random.default_rng(seed).permutation(len(m.clusters))
+    take = order[: max(1, int(np.searchsorted(np.cumsum(m.n[order]), limit, side="right")))]
+    df = moments.complete_responses(data, q, cols, customers=m.clusters[np.sort(take)])
+    return df, (f" The ordered logit was fitted on the {len(df):,} responses of {len(take):,} customers drawn at "
+                f"random (seed {seed}) of {len(m.clusters):,}, not on all {total:,} responses.")
+
+
 def drivers(
     data: Dataset,
     quarter: str | None = None,
@@ -143,6 +161,7 @@ def drivers(
     n_boot: int = 1000,
     seed: int = 0,
     ci: float = 0.95,
+    ordinal_max_responses: int = ORDINAL_MAX_RESPONSES,
 ) -> pd.DataFrame:
     """Which satisfaction dimensions drive overall satisfaction, and where performance lags.
 
@@ -159,7 +178,11 @@ def drivers(
     outcome : {'csat', 'nps'}
     method : {'shapley', 'relative_weights'}
     n_boot, seed, ci
-        Bootstrap resamples (fixed seed: the same intervals on every run) and interval level.
+        Bootstrap resamples of the customers (fixed seed: the same intervals on every run and
+        every engine) and interval level.
+    ordinal_max_responses : int
+        Largest number of responses the ordered-logit check is fitted on (20,000); above it,
+        on the responses of customers drawn at random with ``seed``, as ``ordinal_note`` says.
 
     Returns
     -------
@@ -177,33 +200,60 @@ def drivers(
 
     Notes
     -----
+    The regression uses the responses with the outcome and every dimension score
+    (complete cases). Its correlation matrix is computed in the engine from per-customer
+    sums and cross-product sums (:func:`kit.moments.cross_products`): one row per customer
+    leaves the database, never the responses. The shares are those of
+    :func:`kit.stats.relative_importance` on the same responses (equal to 1e-9,
+    tests/test_drivers_moments.py).
+
+    The bootstrap resamples **customers**, not responses: the responses of one customer
+    are not independent (the same account, the same reps, the same experience), so
+    resampling responses as if they were would understate the uncertainty. Each resample
+    draws as many customers as there are, with replacement, and takes all their responses;
+    its correlation matrix is the weighted sum of the per-customer rows
+    (:func:`kit.moments.bootstrap_correlations`): exact, and its cost grows with the number
+    of customers, not of responses. Performance and top-2 shares are aggregates in the
+    engine too; only the ordered-logit check reads responses, at most
+    ``ordinal_max_responses`` of them.
+
     Quadrants as in the key-driver charts of customer-experience tools: importance above the
     mean share (1 / number of dimensions) is "high", performance above the mean of the
     dimensions' performance is "high"; high importance with low performance is "fix first".
+
+    Examples
+    --------
+    >>> import kit
+    >>> d = kit.analysis.drivers(kit.load("data/samples"), "2026Q3", n_boot=100)
+    >>> round(float(d["importance"].sum()), 6), d.table.index.name
+    (1.0, 'dimension')
     """
     if outcome not in {"csat", "nps"}:
         raise ValueError(f"outcome must be 'csat' or 'nps'; got {outcome!r}.")
+    if not isinstance(ordinal_max_responses, int) or ordinal_max_responses < 1:
+        raise ValueError(f"ordinal_max_responses must be a whole number >= 1; got {ordinal_max_responses!r}.")
     q = common.one_quarter(data, quarter)
-    dims = data.instrument.dimensions
+    dims = list(data.instrument.dimensions)
     prev = q.previous()
-    quarters = [prev, q] if common.has_quarter(data, prev) else [q]
-    sc = common.scores(data, quarters)
-    now = sc[sc["quarter"] == str(q)].copy()
-    for c in [outcome, *dims]:
-        now[c] = pd.to_numeric(now[c], errors="coerce").astype(float)
-    ri = stats.relative_importance(now, outcome, dims, method=method, n_boot=n_boot, seed=seed, ci=ci)
+    cols = [outcome, *dims]
+    m = moments.cross_products(data, str(q), columns=cols)
+    boot = moments.bootstrap_correlations(m, n_boot, seed) if n_boot else None
+    ri = stats.relative_importance_from_correlations(moments.correlation(m), outcome, dims, n=int(m.n.sum()),
+                                                     boot=boot, method=method, ci=ci, seed=seed)
     out = ri[["importance", "ci_low", "ci_high", "rank", "rank_ci_low", "rank_ci_high", "raw", "beta"]].copy()
-    ordinal = _ordinal_check(now, outcome, dims)
+    sample, sample_note = _ordinal_responses(data, str(q), cols, m, ordinal_max_responses, seed)
+    ordinal = _ordinal_check(sample, outcome, dims)
     out["ordinal_coef"] = ordinal["coef"]
-    perf = now[dims].mean()
     hi = data.instrument.scale_max
     lo = data.instrument.scale_min
     top_cut = lo + (hi - lo) * 0.75  # 4 on a 1-5 scale
+    now = moments.column_summary(data, str(q), dims, at_least=top_cut)
+    perf = now["mean"]
     out["performance"] = perf
-    out["top2"] = (now[dims] >= top_cut).sum() / now[dims].notna().sum()
-    if len(quarters) == 2:
-        before = sc[sc["quarter"] == str(prev)][dims].apply(pd.to_numeric, errors="coerce").mean()
-        out["change"] = perf - before
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["top2"] = now["n_at_least"] / now["n"].where(now["n"] > 0)
+    if common.has_quarter(data, prev):
+        out["change"] = perf - moments.column_summary(data, str(prev), dims)["mean"]
     else:
         out["change"] = np.nan
     high_imp = out["importance"] > 1.0 / len(dims)
@@ -225,7 +275,8 @@ def drivers(
                 f"{out['importance'].idxmax()} (rank correlation {rho:.2f}); read the ranking with care.")
     out.index.name = "dimension"
     return DriversResult(table=out, r2=ri.r2, n=ri.n, quarter=str(q), differences=ri.differences,
-                         ordinal_agrees=agrees, ordinal_note=note, method=method, n_boot=n_boot, seed=seed)
+                         ordinal_agrees=agrees, ordinal_note=(note + sample_note).strip(), method=method,
+                         n_boot=n_boot, seed=seed)
 
 
 def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple[float, ...] = (0.7, 0.8)
@@ -236,17 +287,19 @@ def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple
     -------
     DataFrame
         Indexed by score (``csat`` and each dimension): ``icc`` with its interval
-        ``icc_ci_low``, ``icc_ci_high``, ``icc_method`` (``"REML"``, or ``"ANOVA"`` when no
-        REML fit converged), ``reps``, ``median_n`` (responses per rep),
+        ``icc_ci_low``, ``icc_ci_high``, ``icc_method`` (``"REML"``), ``reps``, ``median_n`` (responses per rep),
         ``reliability_at_median`` (Spearman-Brown), ``reps_reliable`` (reps whose own n
         reaches 0.7), and ``n_for_<target>`` per target reliability, all from that ``icc``.
 
     Notes
     -----
-    The ICC comes from REML variance components of ``score ~ 1 + (1 | rep)``
-    (:func:`kit.stats.icc_reml`, statsmodels MixedLM), with the F-based interval; the ANOVA
-    estimator is only the fallback when no optimizer converges, and ``icc_method`` says which
-    was used. A rep-level ICC of about 0.05 needs 50-80 responses per rep for a reliability of
+    The ICC comes from REML variance components of ``score ~ 1 + (1 | rep)``, with the
+    F-based interval. That model depends on the responses only through each rep's count,
+    sum and sum of squares, which the engine computes (:func:`kit.moments.group_moments`):
+    one row per rep leaves the database, and the REML maximum is found from them
+    (:func:`kit.stats.grouped.icc_reml_from_moments`; equal to statsmodels MixedLM's fit on
+    the responses to that optimizer's tolerance, 1e-4, tests/test_drivers_moments.py).
+    A rep-level ICC of about 0.05 needs 50-80 responses per rep for a reliability of
     0.8 (Nelson et al. 2004); this table says how many the user's own reps need.
 
     Examples
@@ -256,23 +309,20 @@ def rep_reliability(data: Dataset, quarter: str | None = None, *, targets: tuple
     >>> rr.loc["csat", "icc_method"], bool(rr.loc["csat", "icc_ci_low"] < rr.loc["csat", "icc"])
     ('REML', True)
     """
+    from kit.stats.grouped import icc_reml_from_moments
+
     q = common.one_quarter(data, quarter)
-    sc = common.scores(data, [q])
     rows = []
     for col in ["csat", *data.instrument.dimensions]:
-        d = pd.DataFrame({"rep_id": sc["rep_id"].astype(str),
-                          "v": pd.to_numeric(sc[col], errors="coerce").astype(float)}).dropna()
-        counts = d.groupby("rep_id").size()
+        m = moments.group_moments(data, str(q), value=col)
+        counts = m["n"]
         if counts.size < 3:  # 1 rep: no between-rep variance at all; 2: one degree of freedom
             warnings.warn(f"rep_reliability: {col} has {counts.size} rep(s) with responses in {q}; at least 3 "
                           "are needed to estimate how much of it lies between reps (ICC).", RuntimeWarning,
                           stacklevel=2)
             icc, lo, hi, method = np.nan, np.nan, np.nan, ""
         else:
-            with warnings.catch_warnings():
-                # a fallback to ANOVA is reported in icc_method, not as a warning per score
-                warnings.filterwarnings("ignore", message="icc_reml: no REML fit converged", category=RuntimeWarning)
-                res = stats.icc_reml(d, "rep_id", "v")
+            res = icc_reml_from_moments(m)
             icc, lo, hi, method = res.icc, res.ci_low, res.ci_high, res.method
         med = float(counts.median()) if len(counts) else np.nan
         known = np.isfinite(icc)

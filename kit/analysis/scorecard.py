@@ -52,8 +52,13 @@ def _rate_shrink(values: pd.DataFrame, k: str, ci: float) -> pd.DataFrame:
     return stats.shrink(frame, "rep_id", "y", kind="rate", trials="n", ci=ci)
 
 
-def _mean_shrink(rows: pd.DataFrame, value: str, ci: float) -> pd.DataFrame:
-    return stats.shrink(rows[["rep_id", value]].dropna(), "rep_id", value, kind="mean", ci=ci)
+def _mean_shrink(data: Dataset, q: str, value: str, ci: float) -> pd.DataFrame:
+    """Normal-normal shrinkage of the reps' mean ``value`` (kit.stats.shrink's model), from the
+    per-rep count, sum and sum of squares computed in the engine."""
+    from kit import moments
+    from kit.stats.grouped import shrink_from_moments
+
+    return shrink_from_moments(moments.group_moments(data, q, value=value), ci=ci)
 
 
 def _kelley(values: pd.DataFrame, k: str, reliability: float, ci: float, min_n: int) -> pd.DataFrame:
@@ -123,7 +128,8 @@ def scorecard(
     """Score each rep on the weighted KPIs, honestly under small samples.
 
     For each KPI with a weight: rates (shares) are shrunk with the beta-binomial model,
-    survey means and NPS with the normal-normal model on the responses (kit.stats.shrink),
+    survey means and NPS with the normal-normal model (kit.stats.shrink's, from each rep's count,
+    sum and sum of squares computed in the engine: the responses stay there),
     medians (hours) with Kelley's true-score formula at the KPI's reliability (mean of random
     customer halves). Totals (revenue, counts, quota attainment) are never shrunk: they are
     shown raw, a rep with none has 0 (zero is zero), and their interval comes from the
@@ -190,22 +196,15 @@ def scorecard(
     q = common.one_quarter(data, quarter)
     values = common.kpi_table(data, [q], settings, used).xs(str(q), level="quarter")
     need = {k: max(K.get(k).min_n, min_n or 0) for k in used}
-    from kit.survey import dimension_scores
+    from kit import moments
 
-    scored = dimension_scores(data, [str(q)], items=True)
-    nps = pd.to_numeric(scored["nps"], errors="coerce").astype("float64")
-    scored["nps_points"] = np.select([nps >= 9, nps <= 6], [100.0, -100.0], 0.0)
-    scored.loc[nps.isna(), "nps_points"] = np.nan
-    inst = data.instrument
-    tagged = inst.tagged("needs_understood")
-    if tagged:  # the KPI's per-response score: the mean of its answered tagged items
-        scored["needs_understood"] = scored[[i.column for i in tagged]].mean(axis=1, skipna=True)
     pieces = B.kpi_pieces(data, [q], settings, used, _BUCKETS)
     rep_pos = {r: i for i, r in enumerate(pieces.reps)}
     idx = [rep_pos.get(str(r), -1) for r in values.index]
     boots = B.bootstrap_weights(pieces.buckets, n_boot, seed) if n_boot else np.zeros((0, pieces.buckets))
     # active in the quarter: any row counted for any weighted KPI (a total is 0 for them, not missing)
-    active = (values[[f"n_{k}" for k in used]] > 0).any(axis=1) | values.index.isin(scored["rep_id"].astype(str))
+    responded = moments.response_counts(data, str(q)).index
+    active = (values[[f"n_{k}" for k in used]] > 0).any(axis=1) | values.index.isin(responded)
 
     reps = data.tables["reps"].set_index("rep_id")
     out = pd.DataFrame(index=values.index)
@@ -229,7 +228,7 @@ def scorecard(
             methods[k] = "raw total (not shrunk), bootstrap interval"
         else:
             enough = n >= need[k]
-            sh = _shown(k, meta, values, scored, data, str(q), ci, case_mix, pieces, methods, notes, need[k])
+            sh = _shown(k, meta, values, data, str(q), ci, case_mix, pieces, methods, notes, need[k])
             sh = sh.reindex(values.index)
         sign = 1.0 if meta.direction == "+" else -1.0
         ref = sh.loc[enough, "raw"].dropna()
@@ -377,7 +376,7 @@ def _reshrink(xb: np.ndarray, enough: np.ndarray) -> np.ndarray:
     return mu + b * (xb - mu)
 
 
-def _shown(k: str, meta: Any, values: pd.DataFrame, scored: pd.DataFrame, data: Dataset, q: str, ci: float,
+def _shown(k: str, meta: Any, values: pd.DataFrame, data: Dataset, q: str, ci: float,
            case_mix: bool, pieces: Any, methods: dict, notes: list, need_k: int) -> pd.DataFrame:
     """The shown (shrunk) value of a non-total KPI: n, raw, shrunk, lower, upper."""
     if k == "csat_mean" and case_mix:
@@ -387,7 +386,7 @@ def _shown(k: str, meta: Any, values: pd.DataFrame, scored: pd.DataFrame, data: 
         col = {"csat_mean": "csat", "nps": "nps_points", "transparency_score": "transparency",
                "needs_understood_score": "needs_understood"}[k]
         methods[k] = "normal-normal empirical Bayes"
-        return _mean_shrink(scored, col, ci)
+        return _mean_shrink(data, q, col, ci)
     if meta.unit == "share":
         try:
             methods[k] = "beta-binomial empirical Bayes"
@@ -437,7 +436,9 @@ def case_mix_adjusted(
     Notes
     -----
     Segment comes from the customer, channel from the surveyed interaction ("none" when the
-    response names no interaction).
+    response names no interaction). Unlike the scorecard's default shrinkage, which needs
+    only per-rep moments, this fit reads the quarter's responses into memory (one row each,
+    five columns): it is used only when ``case_mix`` is asked for.
     """
     import statsmodels.formula.api as smf
 

@@ -18,7 +18,8 @@ from .association import (
     rowwise_partial_correlation,
     split_reliability,
 )
-from .importance import ImportanceResult, relative_importance
+from .grouped import anova_from_moments, icc_reml_from_moments, shrink_from_moments
+from .importance import ImportanceResult, relative_importance, relative_importance_from_correlations
 from .inference import (
     CorrelationResult,
     KendallResult,
@@ -42,6 +43,9 @@ from .multilevel import (
 from .reliability import AlphaResult, cronbach_alpha, spearman_brown, split_half
 
 __all__ = [
+    "anova_from_moments",
+    "icc_reml_from_moments",
+    "shrink_from_moments",
     "AlphaResult",
     "ICCResult",
     "ImportanceResult",
@@ -66,6 +70,7 @@ __all__ = [
     "kendall_tau",
     "log_odds_dirichlet",
     "relative_importance",
+    "relative_importance_from_correlations",
     "rep_mean_reliability",
     "responses_needed",
     "shrink",

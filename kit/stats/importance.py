@@ -34,7 +34,8 @@ from kit.results import Result
 
 from . import _checks
 
-__all__ = ["ImportanceResult", "relative_importance"]
+__all__ = ["ImportanceResult", "bootstrap_count_chunks", "relative_importance",
+           "relative_importance_from_correlations"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,16 @@ def _bootstrap_counts(
         key += draws
         counts = np.bincount(key, minlength=n_boot * size).reshape(n_boot, size)
         yield start, start + size, counts
+
+
+def bootstrap_count_chunks(n: int, n_boot: int, seed: int | None = 0) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The resampling of :func:`relative_importance`, for callers with their own rows (customers).
+
+    Yields ``(start, stop, counts)``: how often each of rows ``start:stop`` is drawn in each of
+    ``n_boot`` resamples of ``n`` rows with replacement (``n_boot x (stop - start)``, int64),
+    a chunk of at most about 2^19 counts at a time; depends on (n, n_boot, seed) only.
+    """
+    return _bootstrap_counts(n, n_boot, np.random.default_rng(seed))
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
@@ -467,8 +478,106 @@ def relative_importance(
             "a constant has no importance (leave it out)."
         )
     z = _standardize(x)
-    corr = (z.T @ z / n)[None]
-    np.clip(corr, -1.0, 1.0, out=corr)
+    corr = z.T @ z / n
+    boot = _bootstrap_correlations(z, n_boot, np.random.default_rng(seed)) if n_boot > 0 else None
+    return _from_correlations(corr, boot, preds, method, level, n=int(n), dropped=dropped, n_boot=n_boot, seed=seed)
+
+
+def relative_importance_from_correlations(
+    corr: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    n: int,
+    boot: np.ndarray | None = None,
+    method: str = "shapley",
+    ci: float = 0.95,
+    seed: object = None,
+    dropped: int = 0,
+) -> ImportanceResult:
+    """Relative importance from a correlation matrix and the matrices of bootstrap resamples.
+
+    The decomposition and intervals of :func:`relative_importance`, for callers that have the
+    correlation matrix and its resamples but not the rows: for example a bootstrap that
+    resamples customers, each matrix summed from per-customer cross products in a database
+    (:func:`kit.moments.bootstrap_correlations`).
+
+    Parameters
+    ----------
+    corr : DataFrame
+        Correlation matrix labelled by variable; must contain `outcome` and `predictors`.
+    outcome : str
+    predictors : sequence of str
+        At least 2; at most 12 for ``method="shapley"``.
+    n : int
+        Rows behind `corr` (reported as ``n``; at least predictors + 2).
+    boot : ndarray, optional
+        ``(B, q, q)`` correlation matrices of the resamples, variables in the order of
+        ``corr.columns``; NaN or collinear resamples are left out (``n_boot_used``).
+    method, ci : as :func:`relative_importance`
+    seed : optional
+        Recorded in the result (the resampling was done by the caller).
+    dropped : int
+        Rows the caller left out for a missing value (recorded).
+
+    Returns
+    -------
+    ImportanceResult
+        As :func:`relative_importance`; ``n_boot`` is the number of matrices in `boot`.
+
+    Raises
+    ------
+    ValueError
+        For a variable without variance (NaN correlations), collinear predictors, too few rows.
+
+    Notes
+    -----
+    Shares the code of :func:`relative_importance`, which computes the matrices from the rows
+    and calls the same decomposition: equal results for equal matrices
+    (tests/stats/test_importance.py).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], index=list("yab"), columns=list("yab"))
+    >>> res = relative_importance_from_correlations(c, "y", ["a", "b"], n=100)
+    >>> round(float(res.table["raw"].sum()), 4) == round(res.r2, 4)
+    True
+    """
+    _checks.require_dataframe(corr, "corr")
+    _checks.require_column_name(outcome, "outcome")
+    preds = [str(p) for p in predictors]
+    if len(preds) < 2:
+        raise ValueError(f"predictors must name at least 2 columns; got {len(preds)}.")
+    _checks.require_choice(method, "method", _METHODS)
+    if method == "shapley" and len(preds) > MAX_SHAPLEY_PREDICTORS:
+        raise ValueError(f"method='shapley' takes at most {MAX_SHAPLEY_PREDICTORS} predictors; got {len(preds)}.")
+    level = _checks.require_level(ci)
+    cols = [outcome, *preds]
+    missing = [c for c in cols if c not in corr.index or c not in corr.columns]
+    if missing:
+        raise ValueError(f"corr has no row/column {', '.join(map(repr, missing))}.")
+    n = _checks.require_int(n, "n", 0)
+    if n < len(preds) + 2:
+        raise ValueError(f"relative importance needs at least {len(preds) + 2} complete rows for {len(preds)} "
+                         f"predictors; got {n}.")
+    pos = [corr.columns.get_loc(c) for c in cols]
+    c0 = corr.loc[cols, cols].to_numpy(dtype=float)
+    flat = [c for c, v in zip(cols, np.diag(c0)) if not np.isfinite(v)]
+    if flat:
+        raise ValueError(f"column(s) {', '.join(flat)} have the same value on every complete row; "
+                         "a constant has no importance (leave it out).")
+    if boot is not None:
+        boot = np.asarray(boot, dtype=float)[:, pos][:, :, pos]
+    n_boot = 0 if boot is None else len(boot)
+    return _from_correlations(c0, boot, preds, method, level, n=n, dropped=int(dropped), n_boot=n_boot, seed=seed)
+
+
+def _from_correlations(corr: np.ndarray, boot: np.ndarray | None, preds: list[str], method: str, level: float, *,
+                       n: int, dropped: int, n_boot: int, seed: object) -> ImportanceResult:
+    """The shares, ranks and differences from the (q x q) matrix, intervals from the resamples'."""
+    q, p = len(preds) + 1, len(preds)
+    corr = np.clip(np.asarray(corr, dtype=float), -1.0, 1.0)[None]
     corr[0, np.arange(q), np.arange(q)] = 1.0
     if not _usable(corr)[0]:
         raise ValueError(
@@ -507,9 +616,7 @@ def relative_importance(
         }
     )
     used = 0
-    if n_boot > 0:
-        rng = np.random.default_rng(seed)
-        boot = _bootstrap_correlations(z, n_boot, rng)
+    if boot is not None and len(boot):
         ok = _usable(boot)
         used = int(ok.sum())
         if used:

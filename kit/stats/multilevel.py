@@ -284,13 +284,17 @@ def _shrink_mean(df: pd.DataFrame, group: str, value: str, level: float) -> pd.D
     data, dropped = _grouped(df, group, value, "shrink")
     grp = data["x"].groupby(data["g"], sort=True, observed=True)
     n_i = grp.size()
-    k = len(n_i)
     a = _checked_anova(data, group, "shrink (kind='mean')")
+    raw = grp.mean()
+    return _shrink_mean_table(raw.index.rename(group), n_i.to_numpy(dtype=float), raw.to_numpy(), a, level, dropped)
+
+
+def _shrink_mean_table(index: pd.Index, n: np.ndarray, r: np.ndarray, a: dict[str, float], level: float,
+                       dropped: int) -> ShrinkResult:
+    """The normal-normal shrinkage of group means ``r`` of ``n`` observations, given the ANOVA ``a``."""
+    k = len(n)
     sigma2 = a["msw"]
     tau2 = max(0.0, (a["msb"] - a["msw"]) / a["n0"])
-    raw = grp.mean()
-    n = n_i.to_numpy(dtype=float)
-    r = raw.to_numpy()
     if tau2 > 0:
         b = tau2 / (tau2 + sigma2 / n)
         w = 1.0 / (tau2 + sigma2 / n)
@@ -305,14 +309,14 @@ def _shrink_mean(df: pd.DataFrame, group: str, value: str, level: float) -> pd.D
     half = z * np.sqrt(post_var)
     out = pd.DataFrame(
         {
-            "n": n_i.to_numpy(dtype=np.int64),
+            "n": n.astype(np.int64),
             "raw": r,
             "shrunk": shrunk,
             "lower": shrunk - half,
             "upper": shrunk + half,
             "weight": b,
         },
-        index=raw.index.rename(group),
+        index=index,
     )
     return ShrinkResult(table=out, kind="mean", ci=level, grand=grand, dropped=dropped, tau2=float(tau2),
                         sigma2=float(sigma2))
@@ -519,6 +523,13 @@ def icc_reml(df: pd.DataFrame, group: str, value: str, ci: float = 0.95) -> ICCR
         icc = icc1(df, group, value)
         sigma2 = a["msw"]
         tau2 = max(0.0, (a["msb"] - a["msw"]) / a["n0"])
+    lo, hi = _icc_interval(a, level)
+    return ICCResult(icc=float(icc), ci_low=lo, ci_high=hi, tau2=float(tau2),
+                     sigma2=float(sigma2), n=int(a["N"]), groups=int(a["k"]), method=method)
+
+
+def _icc_interval(a: dict[str, float], level: float) -> tuple[float, float]:
+    """F-based interval of ICC(1) from the one-way ANOVA (Shrout & Fleiss 1979; n0 for unbalanced groups)."""
     alpha = 1.0 - level
     f = a["msb"] / a["msw"] if a["msw"] > 0 else math.inf
     df1, df2 = a["k"] - 1, a["N"] - a["k"]
@@ -527,8 +538,7 @@ def icc_reml(df: pd.DataFrame, group: str, value: str, ci: float = 0.95) -> ICCR
     n0 = a["n0"]
     lo = (f_l - 1) / (f_l + n0 - 1)
     hi = (f_u - 1) / (f_u + n0 - 1)
-    return ICCResult(icc=float(icc), ci_low=float(max(lo, -1.0)), ci_high=float(min(hi, 1.0)), tau2=float(tau2),
-                     sigma2=float(sigma2), n=int(a["N"]), groups=int(a["k"]), method=method)
+    return float(max(lo, -1.0)), float(min(hi, 1.0))
 
 
 MIXEDLM_OPTIMIZERS = ("lbfgs", "bfgs", "cg", "powell", "nm")

@@ -224,6 +224,33 @@ def test_bootstrap_matches_a_per_resample_loop(swiss, method):
     assert got["rank_ci_high"].to_numpy() == pytest.approx(np.ceil(rhi))
 
 
+def test_from_correlations_matches_relaimpo_and_the_row_path(swiss):
+    """The correlation-matrix entry point: relaimpo's LMG from swiss' pandas correlations,
+    and, given the same resampled matrices, the intervals of the row-based function."""
+    cols = ["Fertility", *SWISS]
+    corr = swiss[cols].corr()
+    got = imp.relative_importance_from_correlations(corr, "Fertility", SWISS, n=len(swiss))
+    # relaimpo 2.2-7, calc.relimp(lm(Fertility ~ ., swiss), type = "lmg") (as above)
+    lmg = [0.0570912207681, 0.1711730289002, 0.2601346786244, 0.1055701503735, 0.1127659229265]
+    assert got["raw"].to_list() == pytest.approx(lmg, abs=1e-10)
+    assert got.r2 == pytest.approx(0.706735001593, abs=1e-11) and got.n == len(swiss)
+    n_boot, seed = 40, 5
+    rows = relative_importance(swiss, "Fertility", SWISS, n_boot=n_boot, seed=seed)
+    boot = imp._bootstrap_correlations(imp._standardize(swiss[cols].to_numpy(float)), n_boot,
+                                       np.random.default_rng(seed))
+    # the matrices in another variable order: they are matched by corr's labels
+    order = [*SWISS[::-1], "Fertility"]
+    perm = [cols.index(c) for c in order]
+    mats = imp.relative_importance_from_correlations(corr.loc[order, order], "Fertility", SWISS, n=len(swiss),
+                                                     boot=boot[:, perm][:, :, perm], seed=seed)
+    pd.testing.assert_frame_equal(mats.table, rows.table, rtol=1e-12, atol=1e-12)
+    pd.testing.assert_frame_equal(mats.differences, rows.differences, rtol=1e-12, atol=1e-12)
+    assert (mats.n_boot, mats.n_boot_used) == (rows.n_boot, rows.n_boot_used)
+    with pytest.raises(ValueError, match="same value on every complete row"):
+        imp.relative_importance_from_correlations(swiss.assign(Catholic=1.0)[cols].corr(), "Fertility", SWISS,
+                                                  n=len(swiss))
+
+
 # --- the result's shape and bookkeeping -----------------------------------------------
 
 
