@@ -43,22 +43,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from kit import schema as S
 from kit.errors import EXIT_USAGE, KitError
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
+    import pandas as pd
+
+# pandas, Ibis and the schema are imported where used: kit.params reads this module to check
+# the parameters, before anything heavy is loaded
 
 __all__ = ["TimeSettings", "DateSettingError", "check_timezone", "check_date_format", "check_window",
            "parameter_problems", "settings", "Parse", "typed_timestamp", "to_local", "day_month_evidence",
            "fallback_map", "outside_window", "WINDOW_TABLES"]
 
 #: a time zone at the end of a timestamp's text (after the minutes or seconds)
-ZONE_SUFFIX = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|UTC|GMT|[+-]\d{2}(:?\d{2})?)$"
+ZONE_SUFFIX = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
 #: year first: 2026-08-03, 2026/8/3 9:00, 2026-08-03T09:00:00+08:00
-YEAR_FIRST = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*([Zz]|UTC|GMT|[+-]\d{2}(:?\d{2})?)?$"
+YEAR_FIRST = (r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+              r"\s*(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$")
 #: day and month first, in either order: 03.08.2026, 3/8/2026 09:00, 03-08-26 (groups: a, b, year, rest)
 DAY_MONTH = r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})((?:[ T]\d{1,2}:\d{2}).*)?$"
 _DAY_MONTH_ANY = re.compile(r"^\d{1,2}\D\d{1,2}\D\d{2,4}\b")
@@ -134,6 +136,8 @@ def check_date_format(spec: Any) -> str | dict[str, str] | None:
     if not isinstance(spec, Mapping):
         raise DateSettingError(f"date_format must be empty, a strptime format such as '%d.%m.%Y %H:%M', or a "
                                f"mapping of table.column to format; got {type(spec).__name__}.")
+    from kit import schema as S
+
     out = {}
     for key, fmt in spec.items():
         table, _, column = str(key).partition(".")
@@ -485,6 +489,8 @@ def ambiguity_message(n: int, examples: list[tuple[int, str]], evidence: dict[st
 
 def _parse_strings(keys: pd.Series, zone: str) -> pd.Series:
     """Local naive timestamps of text pandas can read; NaT for the rest (and numeric day/month forms)."""
+    import pandas as pd
+
     out = pd.Series(pd.NaT, index=keys.index, dtype="datetime64[us]")
     guessable = keys.str.match(_DAY_MONTH_ANY)
     zoned = keys.str.contains(ZONE_SUFFIX, regex=True) & ~guessable
@@ -503,6 +509,8 @@ def _parse_strings(keys: pd.Series, zone: str) -> pd.Series:
 
 
 def _one(text: str, zone: str) -> pd.Timestamp:
+    import pandas as pd
+
     try:
         ts = pd.Timestamp(text)
     except (ValueError, TypeError, OverflowError):
@@ -518,6 +526,7 @@ def fallback_map(con: Any, raw: ir.Table, col: str, zone: str, strip: Any, missi
     _fb_ts`` of those pandas read, or None.
     """
     import ibis
+    import pandas as pd
 
     s = strip(raw[col].cast("string"))
     missing = s.isnull() | s.lower().isin(list(missing_tokens))
@@ -539,6 +548,8 @@ def fallback_map(con: Any, raw: ir.Table, col: str, zone: str, strip: Any, missi
 
 
 def _shown(v: Any) -> str:
+    import pandas as pd
+
     ts = pd.Timestamp(v)
     return str(ts.date()) if ts == ts.normalize() else str(ts)
 
@@ -548,6 +559,7 @@ def outside_window(con: Any, table: str, t: ir.Table, columns: list[str], idcol:
     """Rows of an event table dated outside the data window: per column ``(rows, column, reasons,
     ids, values)``, one query for the table."""
     import ibis
+    import pandas as pd
 
     if table not in WINDOW_TABLES or not columns:
         return []
