@@ -452,6 +452,25 @@ def day_month_evidence(con: Any, t: ir.Table, texts: dict[str, Any]) -> dict[str
             for i, col in enumerate(texts)}
 
 
+def day_month_orders(con: Any, t: ir.Table, texts: dict[str, Any], parses: dict[str, Parse], table: str,
+                     label: str | None, problems: list) -> dict[str, Any]:
+    """Set each text column's day/month reading in ``parses`` from its values; a column that
+    cannot be read without a ``date_format`` adds a problem. Returns column -> is-ambiguous flag
+    of the refused columns."""
+    from kit import schema as S
+
+    refused = {}
+    for col, ev in day_month_evidence(con, t, texts).items():
+        order, no = order_of(ev)
+        parses[col] = Parse(parses[col].zone, order, day_month=True, zoned=parses[col].zoned)
+        if no:
+            refused[col] = amb = ambiguous_flag(texts[col])
+            hits = con.execute(t.filter(amb).select(_row=t._row, v=texts[col]).order_by("_row").limit(3))
+            problems.append(S.Problem(table, col, ambiguity_message(
+                ev["ambiguous"], list(zip(hits["_row"], hits["v"])), ev, table, col), file=label))
+    return refused
+
+
 def ambiguous_flag(s: Any) -> Any:
     a, b = _group(s, DAY_MONTH, 1).cast("int64"), _group(s, DAY_MONTH, 2).cast("int64")
     return (s.re_search(DAY_MONTH) & (a <= 12) & (b <= 12) & (a != b)).fill_null(False)

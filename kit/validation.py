@@ -330,16 +330,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
         unread = [c for c, k in counts.items() if k and cols[c] == "timestamp" and parses[c].fmt is None
                   and _kind_of(sources[c].type()) == "text"]
         texts_of = {c: _strip(source(raw, c).cast("string")) for c in unread}
-        refused = {}
-        for col, ev in T.day_month_evidence(con, raw, texts_of).items():
-            order, no = T.order_of(ev)
-            parses[col] = T.Parse(time.zone, order, day_month=True, zoned=parses[col].zoned)
-            if no:
-                amb = T.ambiguous_flag(texts_of[col])
-                refused[col] = amb
-                hits = con.execute(raw.filter(amb).select(_row=raw._row, v=texts_of[col]).order_by("_row").limit(3))
-                problems.append(S.Problem(table, col, T.ambiguity_message(
-                    ev["ambiguous"], list(zip(hits["_row"], hits["v"])), ev, table, col), file=label))
+        refused = T.day_month_orders(con, raw, texts_of, parses, table, label, problems)
         fallbacks = {}
         for col in unread:
             fb = T.fallback_map(con, raw.mutate(_src=source(raw, col)), "_src", time.zone, _strip, MISSING_TOKENS)
