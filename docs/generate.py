@@ -39,6 +39,20 @@ def contract() -> str:
                   _table([[f"`{r.column}`", r.type, "yes" if r.required else "no", "yes" if r.nullable else "no",
                            r.description] for r in cols.itertuples()],
                          ["column", "type", "required", "may be empty", "description"]), ""]
+    from kit.config import defaults
+
+    d = defaults()
+    window = d["data_window"]
+    parts += ["### Timestamps", "",
+              f"Every timestamp is naive local wall-clock time in the `timezone` parameter (default "
+              f"`{d['timezone']}`): text with an offset or `Z` and time zone-aware columns (Parquet, DuckDB, "
+              "PostgreSQL `timestamptz`) are converted to it, text without an offset is taken as local. Text "
+              "is read in ISO form (`2026-08-03 09:00`, `2026/8/3`, `2026-08-03T01:00:00Z`), in day/month "
+              "forms whose order a value or its column settles (`13.08.2026`), or in the `date_format` "
+              "parameter's form; a column with day/month values that read both ways (`03.08.2026`) stops "
+              "loading until `date_format` says which. Interactions, responses and deals dated outside the "
+              f"`data_window` (default from {window['start']} to a year after today) are set aside. "
+              "See `kit.timestamps`.", ""]
     return "\n".join(parts)
 
 

@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "schema", "io", "periods", "survey", "kpis", "stats", "analysis", "plots", "i18n",
     "report", "sample", "cli", "params", "narrative", "pii", "errors", "config", "results",
-    "instrument", "dataset", "sources", "validation", "moments", "spark",
+    "instrument", "dataset", "sources", "validation", "moments", "spark", "timestamps",
 }
 
 __all__ = ["__version__", "load", "Dataset", *sorted(_SUBMODULES)]

@@ -26,7 +26,7 @@ from kit.errors import EXIT_INTERRUPTED, EXIT_REPORT, EXIT_USAGE, KitError
 def _defaults() -> dict:
     """The parameters in force for every quarter (the project's ``parameters/default.yaml`` over
     the kit's shipped one), not validated (``kit run`` validates; ``kit validate`` and
-    ``kit kpis`` read four keys)."""
+    ``kit kpis`` read the keys of loading, which :func:`kit.load` checks)."""
     from kit import params as P
     from kit.config import defaults
 
@@ -39,7 +39,7 @@ def _fail(message: str, code: int) -> None:
 
 
 def _load(source: str, column_map: str | None, instrument: str | None, max_share: float | None,
-          fiscal_start_month: int | None):
+          fiscal_start_month: int | None, timezone: str | None = None):
     import kit
 
     d = _defaults()
@@ -49,6 +49,8 @@ def _load(source: str, column_map: str | None, instrument: str | None, max_share
             source, column_map=column_map, instrument=instrument,
             max_quarantine_share=d["max_quarantine_share"] if max_share is None else max_share,
             fiscal_start_month=d["fiscal_start_month"] if fiscal_start_month is None else fiscal_start_month,
+            timezone=d.get("timezone") if timezone is None else timezone,
+            date_format=d.get("date_format"), data_window=d.get("data_window"),
         )
 
 
@@ -63,6 +65,9 @@ _source_options = [
                       "(default: the max_quarantine_share parameter)."),
     click.option("--fiscal-start-month", type=click.IntRange(1, 12), default=None,
                  help="First month of the fiscal year (default 1: calendar quarters)."),
+    click.option("--timezone", default=None,
+                 help="IANA time zone of every timestamp, e.g. Asia/Shanghai or UTC: times with an offset are "
+                      "converted to it, times without one taken as local (default: the timezone parameter)."),
 ]
 
 
@@ -85,13 +90,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @_with_source_options
 @click.option("--quarantine-out", type=click.Path(dir_okay=False), default=None,
               help="Write the rows set aside, with the reason per row, to this CSV file.")
-def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_start_month, quarantine_out) -> None:
+def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_start_month, timezone,
+             quarantine_out) -> None:
     """Check SOURCE (a folder, DuckDB file or database URL) against the data contract.
 
     Exit status 0 when it can be used (rows set aside are listed), 2 for schema problems,
     3 when too many rows are bad.
     """
-    data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
+    data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month, timezone)
     quarters = data.quarters()
     source = mask_secrets(source)
     click.echo(f"{source}: usable. Quarters {quarters[0]} to {quarters[-1]}." if quarters else f"{source}: usable.")
@@ -119,13 +125,13 @@ def validate(source: str, column_map, instrument, max_quarantine_share, fiscal_s
               help="A quarter (2026Q3), a range, 'latest' or 'last-complete'.")
 @_with_source_options
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Also write the table to CSV.")
-def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_start_month, csv_out) -> None:
+def kpis(source, quarter, column_map, instrument, max_quarantine_share, fiscal_start_month, timezone, csv_out) -> None:
     """Print every KPI per rep for a quarter, with the count behind each value."""
     import kit
 
     d = _defaults()
     source = source or d["source"]
-    data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month)
+    data = _load(source, column_map, instrument, max_quarantine_share, fiscal_start_month, timezone)
     table = kit.kpis.compute(data, quarter=quarter, settings=d.get("kpi"))
     import pandas as pd
 

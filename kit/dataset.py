@@ -87,6 +87,8 @@ class Dataset:
         A content hash per table (for caching reports).
     fiscal_start_month : int
         First month of the fiscal year (1 = calendar quarters).
+    timezone : str
+        The time zone whose local wall-clock time every timestamp is in (see :mod:`kit.timestamps`).
 
     Examples
     --------
@@ -103,6 +105,7 @@ class Dataset:
     fingerprints: dict[str, str] = field(default_factory=dict)
     fiscal_start_month: int = 1
     warnings: list[str] = field(default_factory=list)
+    timezone: str | None = None
     engine: EngineTables | None = field(default=None, repr=False)
     _con: Any = field(default=None, repr=False)
     _views: dict = field(default_factory=dict, repr=False)

@@ -46,7 +46,8 @@ from kit import schema as S
 from kit.dataset import Dataset, EngineTables, _fingerprint
 from kit.instrument import Instrument, InstrumentError, load_instrument
 from kit.sources import open_source, read_column_map, safe_url
-from kit.validation import contract_columns, quarantine_rows, typed_tables
+from kit.timestamps import settings as time_settings
+from kit.validation import Quarantine, contract_columns, quarantine_rows, typed_tables
 
 __all__ = ["Dataset", "load", "read_column_map"]
 
@@ -61,6 +62,9 @@ def load(
     max_quarantine_share: float | None = None,
     fiscal_start_month: int = 1,
     db_schema: str | None = None,
+    timezone: str | None = None,
+    date_format: str | Mapping | None = None,
+    data_window: Mapping | None = None,
 ) -> Dataset:
     """Load and validate a data source, in its engine.
 
@@ -84,6 +88,18 @@ def load(
         First month of the fiscal year (1 = calendar quarters).
     db_schema : str, optional
         For databases: the schema (or Spark database) holding the tables.
+    timezone : str, optional
+        The IANA time zone every timestamp is expressed in, as naive local time: text with an
+        offset or ``Z`` and time zone-aware columns are converted to it, text without an offset
+        is taken as local (default: ``timezone`` of ``parameters/default.yaml``, Asia/Shanghai).
+        See :mod:`kit.timestamps`.
+    date_format : str or mapping, optional
+        A strptime format for text timestamps (``'%d.%m.%Y %H:%M'``), or ``{table.column:
+        format}``; values in neither that format nor ISO are set aside. Without one, day/month
+        text whose order cannot be told (``03.08.2026``) stops loading.
+    data_window : mapping, optional
+        ``{start, end}`` dates; interactions, responses and deals dated outside are set aside
+        (default: ``data_window`` of ``parameters/default.yaml``: 2000-01-01 to a year after today).
 
     Returns
     -------
@@ -97,6 +113,8 @@ def load(
         Missing tables or columns, or values of the wrong type: every problem listed.
     kit.schema.DataQualityError
         Too many rows of a table set aside.
+    kit.timestamps.DateSettingError
+        A time zone, date format or data window that cannot be used.
 
     Examples
     --------
@@ -110,6 +128,7 @@ def load(
         max_quarantine_share = defaults()["max_quarantine_share"]
     if not (isinstance(max_quarantine_share, (int, float)) and 0 <= max_quarantine_share <= 1):
         raise ValueError(f"max_quarantine_share must be a share between 0 and 1; got {max_quarantine_share!r}.")
+    time = time_settings(timezone, date_format, data_window)
     opened = open_source(source, column_map, db_schema)
 
     label = (safe_url(str(source)) if isinstance(source, (str, Path))
@@ -123,10 +142,11 @@ def load(
         except InstrumentError as exc:
             raise S.SchemaError([S.Problem("instrument", None, str(exc))], source=label) from None
     digests: dict[str, str] = {}
-    typed, problems, rows_in = typed_tables(opened, cmap, inst, digests)
+    q = Quarantine()
+    typed, problems, rows_in = typed_tables(opened, cmap, inst, digests, time=time, quarantine=q)
     if problems:
         raise S.SchemaError(problems, source=label)
-    kept, q = quarantine_rows(opened.con, typed, inst)
+    kept, q = quarantine_rows(opened.con, typed, inst, time=time, q=q)
     quarantine = q.frame()
     too_many = []
     for t, n in rows_in.items():
@@ -159,7 +179,8 @@ def load(
     fingerprints["instrument"] = hashlib.sha256(inst_text.encode()).hexdigest()[:16]
     engine = EngineTables(opened.con, {t: kept[t] for t in S.TABLES if t in kept}, kinds, opened.keep_alive)
     ds = Dataset(instrument=inst, quarantine=quarantine, source=label, rows_in=rows_in,
-                 fingerprints=fingerprints, fiscal_start_month=fiscal_start_month, engine=engine)
+                 fingerprints=fingerprints, fiscal_start_month=fiscal_start_month, engine=engine,
+                 timezone=time.zone)
     if len(quarantine):
         msg = f"{len(quarantine):,} row(s) set aside in data.quarantine: " + ", ".join(
             f"{t} {n:,}" for t, n in quarantine["table"].value_counts().items())

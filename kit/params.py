@@ -36,6 +36,7 @@ import yaml
 from kit.errors import EXIT_USAGE, KitError
 from kit.safeyaml import YamlError, show
 from kit.safeyaml import load as _load_yaml
+from kit.timestamps import parameter_problems as _time_problems
 
 __all__ = [
     "ParamsError",
@@ -64,11 +65,11 @@ _WEIGHTS_TOLERANCE = 0.01
 #: every parameter a file or the command line may set
 KNOWN_KEYS: tuple[str, ...] = (
     "quarter", "source", "lang", "pseudonymize", "pseudonym_salt", "min_n", "max_quarantine_share",
-    "fiscal_start_month", "column_map", "instrument", "kpi", "weights", "analysis", "teams", "team",
+    "fiscal_start_month", "timezone", "date_format", "data_window", "column_map", "instrument", "kpi", "weights",
+    "analysis", "teams", "team",
 )
 #: parameters never written into a report, a manifest or an executed notebook
 SECRET_KEYS: tuple[str, ...] = ("pseudonym_salt",)
-
 
 
 def _builtin() -> dict[str, Any]:
@@ -411,6 +412,7 @@ def validate(params: Mapping[str, Any], *, origins: Mapping[str, str] | None = N
                         f"to 12 (December); got {show(out['fiscal_start_month'])}.")
     else:
         out["fiscal_start_month"] = m
+    problems += _time_problems(out, w)  # timezone, date_format, data_window (normalized in place)
     for key in ("column_map", "instrument"):
         if out[key] is not None and not isinstance(out[key], str):
             problems.append(f"{w(key)}{key} must be a file path or empty; got {show(out[key])}.")
@@ -619,6 +621,9 @@ class Settings:
     min_n: int
     max_quarantine_share: float
     fiscal_start_month: int
+    timezone: str
+    date_format: str | dict | None
+    data_window: dict  # {start, end}: ISO dates, end None = a year after today
     column_map: str | None
     instrument: str | None
     kpi: dict
@@ -629,15 +634,17 @@ class Settings:
     def from_params(cls, params: Mapping[str, Any]) -> Settings:
         """Typed settings from validated parameters; a missing ``analysis`` key is a ParamsError."""
         spec = dict(params.get("analysis") or {})
-        missing = [k for k in ANALYSIS_KEYS if k not in spec and k != "validity"]
+        missing = [f"analysis.{k} is not set: parameters/default.yaml sets every default ({ANALYSIS_KEYS[k]})."
+                   for k in ANALYSIS_KEYS if k not in spec and k != "validity"]
         if missing:
-            raise ParamsError([f"analysis.{k} is not set: parameters/default.yaml sets every default "
-                               f"({ANALYSIS_KEYS[k]})." for k in missing])
+            raise ParamsError(missing)
         analysis = AnalysisSettings(n_boot=int(spec["n_boot"]), seed=int(spec["seed"]), window=int(spec["window"]),
                                     cap=float(spec["cap"]), case_mix=bool(spec["case_mix"]),
                                     validity=dict(spec.get("validity") or {}))
         return cls(source=str(params["source"]), lang=str(params["lang"]), pseudonymize=bool(params["pseudonymize"]),
                    min_n=int(params["min_n"]), max_quarantine_share=float(params["max_quarantine_share"]),
-                   fiscal_start_month=int(params["fiscal_start_month"]), column_map=params.get("column_map"),
+                   fiscal_start_month=int(params["fiscal_start_month"]), timezone=str(params["timezone"]),
+                   date_format=params.get("date_format"), data_window=dict(params["data_window"]),
+                   column_map=params.get("column_map"),
                    instrument=params.get("instrument"), kpi=dict(params.get("kpi") or {}),
                    weights=dict(params["weights"]) if params.get("weights") else None, analysis=analysis)

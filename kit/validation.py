@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from kit import schema as S
+from kit import timestamps as T
 from kit.instrument import Instrument
 from kit.sources import materialize
 
@@ -47,8 +48,6 @@ _EXPECT = {
     "timestamp": "a date or timestamp such as 2026-07-01 09:30:00",
 }
 _MAX_ROWS_LISTED = 50
-#: at most this many distinct unparsed timestamps are given to pandas' flexible parser
-_MAX_FALLBACK_VALUES = 200_000
 
 
 def contract_columns(table: str, instrument: Instrument) -> dict[str, str]:
@@ -143,11 +142,13 @@ def _kind_of(dtype: Any) -> str:
     return "other"
 
 
-def _convert(col: Any, kind: str, fallback: Any = None, padded: bool = True) -> tuple[Any, Any]:
+def _convert(col: Any, kind: str, fallback: Any = None, padded: bool = True,
+             parse: T.Parse | None = None) -> tuple[Any, Any]:
     """(typed value, is-bad flag) of a raw column for a contract kind, as Ibis expressions.
 
     ``padded=False`` says a text column has no value with white space around it (checked in
-    one pass before), which spares trimming every value in every later query.
+    one pass before), which spares trimming every value in every later query. ``parse`` says
+    how a timestamp is read (:mod:`kit.timestamps`: the zone, the day/month order, a format).
     """
     import ibis
 
@@ -166,17 +167,7 @@ def _convert(col: Any, kind: str, fallback: Any = None, padded: bool = True) -> 
     else:
         missing = col.isnull()
     if kind == "timestamp":
-        if src == "timestamp":
-            if col.type().is_timestamp() and col.type().timezone is not None:
-                return col.cast("timestamp"), false
-            return col.cast("timestamp"), false
-        if src != "text":
-            return ibis.null("timestamp"), ~missing
-        value = s.try_cast("timestamp('UTC')").cast("timestamp")
-        if fallback is not None:
-            value = ibis.coalesce(value, fallback)
-        value = ibis.ifelse(missing, ibis.null("timestamp"), value)
-        return value, (~missing) & value.isnull()
+        return T.typed_timestamp(col, src, s if src == "text" else None, missing, parse or T.Parse("UTC"), fallback)
     if kind in {"int", "float"}:
         if src == "bool":
             # PostgreSQL cannot cast boolean to bigint; null stays null
@@ -214,26 +205,6 @@ def _values_mapped(col: Any, mapping: dict) -> Any:
     return ibis.cases(*cases, else_=s) if cases else s
 
 
-def _timestamp_fallback(con: Any, raw: ir.Table, col: str) -> ir.Table | None:
-    """Text the engine cannot read as a timestamp, parsed by pandas' flexible parser (a small map)."""
-    import ibis
-
-    s = _strip(raw[col].cast("string"))
-    missing = s.isnull() | s.lower().isin(list(MISSING_TOKENS))
-    failed = raw.filter(~missing & s.try_cast("timestamp('UTC')").isnull()).select(key=s).distinct()
-    keys = con.execute(failed.limit(_MAX_FALLBACK_VALUES))["key"]
-    if not len(keys):
-        return None
-    parsed = pd.to_datetime(keys, errors="coerce", format="mixed")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
-    ok = parsed.notna()
-    if not ok.any():
-        return None
-    return ibis.memtable(pd.DataFrame({"_fb_key": keys[ok].astype(str).to_numpy(),
-                                       "_fb_ts": parsed[ok].astype("datetime64[us]").to_numpy()}))
-
-
 def digest_exprs(t: ir.Table, columns: list[str]) -> dict[str, Any]:
     """Order-free per-column digests of a table (a sum of row hashes where the engine has them)."""
     backend = str(getattr(t._find_backend(use_default=False), "name", ""))
@@ -256,7 +227,8 @@ def digest_of(values: list[Any], columns: list[str]) -> str:
 
 
 def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
-                 fingerprints: dict[str, str] | None = None
+                 fingerprints: dict[str, str] | None = None, time: T.TimeSettings | None = None,
+                 quarantine: Quarantine | None = None
                  ) -> tuple[dict[str, ir.Table], list[S.Problem], dict[str, int]]:
     """Rename, keep the contract's columns and type them, in the engine; collect every schema problem.
 
@@ -264,6 +236,11 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
     ----------
     fingerprints : dict, optional
         Filled with a content digest of each database table (computed in the same pass).
+    time : kit.timestamps.TimeSettings, optional
+        The time zone and date formats timestamps are read with (default: UTC, no format).
+    quarantine : Quarantine, optional
+        Receives the rows whose timestamp does not match its ``date_format`` (without one,
+        they are schema problems).
 
     Returns
     -------
@@ -272,6 +249,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
         columns (typed), the schema problems, and the rows read per table.
     """
     fingerprints = {} if fingerprints is None else fingerprints
+    time = time or T.TimeSettings("UTC")
     import ibis
 
     con = opened.con
@@ -301,6 +279,8 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
             c = tbl[present[col]]
             return _values_mapped(c, values_map[col]) if col in values_map else c
 
+        parses = {c: T.Parse(time.zone, None, time.format_for(table, c)) for c, k in cols.items() if k == "timestamp"}
+
         def convert(fallbacks: dict, clean: set[str] = frozenset()) -> tuple[Any, dict, dict, dict]:
             base = raw
             for col, fb in fallbacks.items():
@@ -312,7 +292,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
                     values[col] = ibis.null(IBIS_TYPE[kind])
                     continue
                 fb = base[f"_fb_ts_{col}"] if col in fallbacks else None
-                values[col], flag = _convert(sources[col], kind, fb, padded=col not in clean)
+                values[col], flag = _convert(sources[col], kind, fb, padded=col not in clean, parse=parses.get(col))
                 if isinstance(flag, ir_column()):
                     bad[col] = flag
             return base, sources, values, bad
@@ -320,14 +300,23 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
         texts = [c for c in cols if cols[c] == "text" and c in present and c not in values_map
                  and _kind_of(raw[present[c]].type()) == "text"]
 
+        stamps = [c for c in parses if c in present and _kind_of(raw[present[c]].type()) == "text"]
+
         def bad_counts(base: Any, bad: dict) -> dict[str, int]:
             digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
+            first = "_clean" not in state
             padded = {f"w_{i}": _count_true(raw[present[c]] != _strip(raw[present[c]]))
-                      for i, c in enumerate(texts)} if "_clean" not in state else {}
-            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **{
+                      for i, c in enumerate(texts)} if first else {}
+            # text timestamps with an offset: none, and the conversion per value is left out
+            zoned = {f"z_{i}": _count_true(_strip(source(raw, c).cast("string")).re_search(T.ZONE_SUFFIX))
+                     for i, c in enumerate(stamps)} if first else {}
+            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **zoned, **{
                 f"b_{i}": _count_true(flag) for i, flag in enumerate(bad.values())})).iloc[0]
-            if padded:
+            if first:
                 state["_clean"] = {c for i, c in enumerate(texts) if not (row[f"w_{i}"] or 0)}
+                for i, c in enumerate(stamps):
+                    if not (row[f"z_{i}"] or 0) and parses[c].fmt is None:
+                        parses[c] = T.Parse(time.zone, zoned=False)
             rows_in[table] = int(row["_n"])
             if digest:
                 fingerprints[table] = digest_of(row[[*digest, "_n"]].tolist(), sorted(present.values()))
@@ -336,21 +325,40 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
         state: dict[str, Any] = {}
         base, sources, values, bad = convert({})
         counts = bad_counts(base, bad)
-        # text the engine cannot read as a timestamp: pandas' parser on the distinct failures
+        # timestamps the first pass did not read: day/month forms (their order from the column's
+        # unambiguous values, or refused), then pandas' parser on the distinct other failures
+        unread = [c for c, k in counts.items() if k and cols[c] == "timestamp" and parses[c].fmt is None
+                  and _kind_of(sources[c].type()) == "text"]
+        texts_of = {c: _strip(source(raw, c).cast("string")) for c in unread}
+        refused = T.day_month_orders(con, raw, texts_of, parses, table, label, problems)
         fallbacks = {}
-        for col, k in counts.items():
-            if k and cols[col] == "timestamp" and _kind_of(sources[col].type()) == "text":
-                fb = _timestamp_fallback(con, raw.mutate(_src=source(raw, col)), "_src")
-                if fb is not None:
-                    fallbacks[col] = fb.rename(**{f"_fb_key_{col}": "_fb_key", f"_fb_ts_{col}": "_fb_ts"})
-        if fallbacks:
+        for col in unread:
+            fb = T.fallback_map(con, raw.mutate(_src=source(raw, col)), "_src", time.zone, _strip, MISSING_TOKENS)
+            if fb is not None:
+                fallbacks[col] = fb.rename(**{f"_fb_key_{col}": "_fb_key", f"_fb_ts_{col}": "_fb_ts"})
+        if unread:
             base, sources, values, bad = convert(fallbacks)
             counts = bad_counts(base, bad)
         base, sources, values, bad = convert(fallbacks, state.get("_clean", set()))
         for col, k in counts.items():
             if not k:
                 continue
-            hits = con.execute(base.filter(bad[col]).select(_row=base._row, v=sources[col].cast("string"))
+            flag = bad[col]
+            fmt = parses[col].fmt if col in parses else None
+            if fmt is not None and quarantine is not None:  # not in the given format: set aside
+                idcol = S.ID_COLUMNS[table] or "rep_id"
+                ids = _strip(source(base, idcol).cast("string")) if idcol in present else ibis.null("string")
+                hits = con.execute(base.filter(flag).select(_row=base._row, _id=ids, v=sources[col].cast("string"))
+                                   .order_by("_row"))
+                quarantine.add(table, hits["_row"], col, f"{col} does not match the date_format '{fmt}'",
+                               hits["_id"], hits["v"], settle=True)
+                continue
+            if col in refused:  # the ambiguous values are listed above: the others here, if any
+                flag = flag & ~refused[col]
+                k = int(con.execute(base.aggregate(n=_count_true(flag)))["n"].iloc[0] or 0)
+                if not k:
+                    continue
+            hits = con.execute(base.filter(flag).select(_row=base._row, v=sources[col].cast("string"))
                                .order_by("_row").limit(_MAX_ROWS_LISTED))
             examples = ", ".join(repr(str(v)) for v in hits["v"].head(3))
             problems.append(S.Problem(table, col, f"{k} value(s) are not {_EXPECT[cols[col]]}: "
@@ -386,13 +394,18 @@ def describe_check(check: str) -> str:
 
 
 class Quarantine:
-    """Collects row problems: one entry per (table, row), reasons accumulated."""
+    """Collects row problems: one entry per (table, row), reasons accumulated.
+
+    ``settle=True`` marks the cells added as explained: a later check of the same cell (a date
+    not in its format is also empty once typed) adds no second reason.
+    """
 
     def __init__(self) -> None:
         self._rows: dict[tuple[str, int], dict] = {}
+        self._settled: set[tuple[str, int, str]] = set()
 
     def add(self, table: str, rows: Iterable[int], column: str, reasons: Iterable[str] | str,
-            ids: Iterable[Any], values: Iterable[Any] | None = None) -> None:
+            ids: Iterable[Any], values: Iterable[Any] | None = None, settle: bool = False) -> None:
         rows = list(rows)
         ids = list(ids)
         values = [None] * len(rows) if values is None else list(values)
@@ -400,6 +413,10 @@ class Quarantine:
             reasons = [reasons] * len(rows)
         for r, reason, ident, value in zip(rows, reasons, ids, values):
             key = (table, int(r))
+            if (table, int(r), column) in self._settled:
+                continue
+            if settle:
+                self._settled.add((table, int(r), column))
             entry = self._rows.get(key)
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
             if entry is None:
@@ -534,9 +551,13 @@ def _references(con: Any, table: str, t: ir.Table, checks: list[tuple[str, str, 
         q.add(table, sel["_row"], column, reasons, sel[idcol], sel[column])
 
 
-def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
+def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument,
+                    time: T.TimeSettings | None = None, q: Quarantine | None = None
                     ) -> tuple[dict[str, ir.Table], Quarantine]:
     """Run every row check in the engine; return the kept tables (Ibis) and the quarantine.
+
+    ``time`` gives the data window event timestamps must lie in (:mod:`kit.timestamps`); ``q``
+    a quarantine that already holds rows set aside while typing.
 
     Returns
     -------
@@ -546,8 +567,13 @@ def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
     """
     import ibis
 
-    q = Quarantine()
+    q = Quarantine() if q is None else q
     for table, t in typed.items():
+        if time is not None:
+            stamps = [c for c, k in contract_columns(table, instrument).items() if k == "timestamp"]
+            for rows, col, reasons, ids, values in T.outside_window(con, table, t, stamps, S.ID_COLUMNS[table] or "",
+                                                                    time):
+                q.add(table, rows, col, reasons, ids, values, settle=True)
         _row_checks(con, table, t, instrument, q)
     keep = {name: kept(con, t, name, q.rows_of(name)) for name, t in typed.items()}
 

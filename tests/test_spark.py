@@ -116,3 +116,19 @@ def test_import_kit_does_not_load_pyspark(tmp_path):
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
     assert "FutureWarning" not in out.stderr
+
+
+def test_offsets_day_month_text_and_the_data_window_read_alike_on_spark(spark, tmp_path):
+    # Z and +01:00 converted to Shanghai time, a day-first date read, a 2100 response set aside
+    tables = tiny.edited("interactions", "I1", opened_at="2026-07-15T01:00:00Z")
+    tables["interactions"][2][tables["interactions"][0].index("opened_at")] = "2026-07-06 03:00:00+01:00"
+    tables["interactions"][6][tables["interactions"][0].index("opened_at")] = "20.08.2026 14:00"
+    tables["surveys"][4][tables["surveys"][0].index("submitted_at")] = "2100-01-15"
+    folder = _raw_parquet(tmp_path / "lake", tables)
+    on_duckdb = kit.load(folder, max_quarantine_share=1.0)
+    on_spark = kit.load(f"spark:{folder}", max_quarantine_share=1.0)
+    opened = on_spark.tables["interactions"].set_index("interaction_id")["opened_at"]
+    assert opened["I1"] == pd.Timestamp("2026-07-15 09:00") and opened["I2"] == pd.Timestamp("2026-07-06 10:00")
+    assert opened["I6"] == pd.Timestamp("2026-08-20 14:00")
+    assert on_spark.quarantine["id"].tolist() == ["S4"] == on_duckdb.quarantine["id"].tolist()
+    _same_tables(on_spark, on_duckdb)

@@ -22,7 +22,7 @@ from kit.periods import QUARTER_TEXT
 from kit.report.layout import MANIFEST
 from kit.report.publish import recover
 from kit.report.render import short_source
-from kit.report.snapshot import resolve_source, snapshot_meta, write_snapshot
+from kit.report.snapshot import load_options, resolve_source, snapshot_meta, write_snapshot
 
 
 def sha256_file(path: Path) -> str:
@@ -100,7 +100,10 @@ def source_digest(source: str, params: Mapping[str, Any]) -> str | None:
     shipped = defaults()
     share = params.get("max_quarantine_share", shipped["max_quarantine_share"])
     fsm = params.get("fiscal_start_month", shipped["fiscal_start_month"])
-    h.update(f"{norm(share, float)}|{norm(fsm, int)}|{kit_code_hash()}".encode())
+    # the time settings as given (a window ending "a year after today" does not change the key daily)
+    reading = json.dumps({k: params.get(k, shipped.get(k)) for k in ("timezone", "date_format", "data_window")},
+                         sort_keys=True, default=str)
+    h.update(f"{norm(share, float)}|{norm(fsm, int)}|{reading}|{kit_code_hash()}".encode())
     return h.hexdigest()[:24]
 
 
@@ -199,7 +202,8 @@ def previous_manifest(final: Path) -> dict | None:
 
 def load_key(params: Mapping[str, Any]) -> tuple:
     return (resolve_source(str(params["source"])), params.get("column_map"), params.get("instrument"),
-            float(params["max_quarantine_share"]), int(params["fiscal_start_month"]))
+            float(params["max_quarantine_share"]), int(params["fiscal_start_month"]),
+            json.dumps(load_options(params), sort_keys=True, default=str))
 
 
 def load_snapshot(params: Mapping[str, Any], cache: Path) -> tuple[Path, dict]:
@@ -220,7 +224,7 @@ def load_snapshot(params: Mapping[str, Any], cache: Path) -> tuple[Path, dict]:
         warnings.simplefilter("ignore")
         data = kit.load(source, column_map=params.get("column_map"), instrument=params.get("instrument"),
                         max_quarantine_share=float(params["max_quarantine_share"]),
-                        fiscal_start_month=int(params["fiscal_start_month"]))
+                        fiscal_start_month=int(params["fiscal_start_month"]), **load_options(params))
     name = digest or "db-" + hashlib.sha256(json.dumps(data.fingerprints, sort_keys=True).encode()).hexdigest()[:20]
     folder = snapshots / name
     if not (folder / "meta.json").is_file():

@@ -32,6 +32,12 @@ def short_source(source: str) -> str:
 
 
 def _format_value(key: str, value: Any, lang: str) -> str:
+    if key == "date_format" and value is None:
+        return i18n.t("param_words.iso_dates", lang)
+    if key == "data_window" and isinstance(value, Mapping):
+        end = value.get("end")
+        return i18n.t("param_words.window", lang, start=str(value.get("start")),
+                      end=str(end) if end is not None else i18n.t("param_words.window_open", lang))
     if value is None or (isinstance(value, Mapping) and not value):
         return i18n.t("value.none", lang)
     if isinstance(value, bool):

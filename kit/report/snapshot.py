@@ -29,6 +29,7 @@ def write_snapshot(data: Dataset, folder: str | Path) -> Path:
         "rows_in": data.rows_in,
         "fingerprints": data.fingerprints,
         "fiscal_start_month": data.fiscal_start_month,
+        "timezone": data.timezone,
         "warnings": list(data.warnings),
         "instrument": data.instrument.to_dict(),
         "instrument_path": data.instrument.path,
@@ -64,6 +65,7 @@ def read_snapshot(folder: str | Path) -> Dataset:
         rows_in=meta["rows_in"],
         fingerprints=meta["fingerprints"],
         fiscal_start_month=meta["fiscal_start_month"],
+        timezone=meta.get("timezone"),
         warnings=list(meta.get("warnings", [])),
     )
 
@@ -83,8 +85,8 @@ def resolve_source(source: str) -> str:
 def load_data(source: str, params: Mapping[str, Any], *, snapshot: str | Path | None = None) -> Dataset:
     """Load and validate the data of a report: the run's snapshot when given, else ``kit.load``.
 
-    ``params`` supplies ``column_map``, ``instrument``, ``max_quarantine_share`` and
-    ``fiscal_start_month``.
+    ``params`` supplies ``column_map``, ``instrument``, ``max_quarantine_share``,
+    ``fiscal_start_month`` and the reading of time (:func:`load_options`).
     """
     if snapshot and (Path(snapshot) / "meta.json").is_file():
         return read_snapshot(snapshot)
@@ -96,4 +98,12 @@ def load_data(source: str, params: Mapping[str, Any], *, snapshot: str | Path | 
         instrument=params.get("instrument"),
         max_quarantine_share=float(params["max_quarantine_share"]),
         fiscal_start_month=int(params["fiscal_start_month"]),
+        **load_options(params),
     )
+
+
+def load_options(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The time settings of :func:`kit.load` from parameters: ``timezone``, ``date_format``,
+    ``data_window`` (the kit's defaults for those the parameters leave out)."""
+    return {"timezone": params.get("timezone"), "date_format": params.get("date_format"),
+            "data_window": params.get("data_window")}
