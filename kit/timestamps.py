@@ -12,9 +12,10 @@ all counted on one clock:
   are converted the same way; naive timestamp columns stay as they are.
 
 Text is read in the engine: year-first forms (``2026-08-03``, ``2026/8/3 9:00``) by the
-engine's cast, day/month forms (``03.08.2026``, ``3/8/2026 09:00``, two-digit years read as
-Python's ``%y`` reads them) by taking them apart with a regular expression. A day/month form is
-read only when it says which number is the day:
+engine's cast, day/month forms (``03.08.2026``, ``3/8/2026 09:00``) by taking them apart with a
+regular expression. A day/month form is read only when it says which number is the day, and
+never with a two-digit year (``26-08-03`` may be 2026-08-03 as well as 2003-08-26), which
+needs the ``date_format``:
 
 * a value with a number above 12 (``13.08.2026``) has one reading, and is read so;
 * a value whose two numbers could each be the day (``03.08.2026``) is *ambiguous*. When the
@@ -328,8 +329,11 @@ def _day_month(s: Any, order: str | None) -> tuple[Any, Any]:
         day = ibis.ifelse(ambiguous, ibis.null("string"), ibis.ifelse(first_day, a, b))
         month = ibis.ifelse(first_day, b, a)
     rest = _group(s, DAY_MONTH, 4).fill_null("")
+    # a two-digit year may as well come first (26-08-03 = 2026-08-03 or 2003-08-26): never read
+    year = _group(s, DAY_MONTH, 3)
+    day = ibis.ifelse(year.length() == 2, ibis.null("string"), day)
     # one-digit months and days (2026-8-3) are read by the engines' casts as they are
-    text = _year(_group(s, DAY_MONTH, 3)) + "-" + month + "-" + day + rest
+    text = _year(year) + "-" + month + "-" + day + rest
     return text, s.re_search(DAY_MONTH)
 
 
@@ -445,10 +449,12 @@ def day_month_evidence(con: Any, t: ir.Table, texts: dict[str, Any]) -> dict[str
         aggs[f"d{i}"] = count(dm & (a > 12) & (b <= 12))
         aggs[f"m{i}"] = count(dm & (b > 12) & (a <= 12))
         aggs[f"a{i}"] = count(dm & (a <= 12) & (b <= 12) & (a != b))
+        aggs[f"y{i}"] = count(dm & (_group(s, DAY_MONTH, 3).length() == 2))
     if not aggs:
         return {}
     row = con.execute(t.aggregate(**aggs)).iloc[0]
-    return {col: {"dmy": int(row[f"d{i}"] or 0), "mdy": int(row[f"m{i}"] or 0), "ambiguous": int(row[f"a{i}"] or 0)}
+    return {col: {"dmy": int(row[f"d{i}"] or 0), "mdy": int(row[f"m{i}"] or 0), "ambiguous": int(row[f"a{i}"] or 0),
+                  "two_digit_year": int(row[f"y{i}"] or 0)}
             for i, col in enumerate(texts)}
 
 
@@ -467,17 +473,21 @@ def day_month_orders(con: Any, t: ir.Table, texts: dict[str, Any], parses: dict[
             refused[col] = amb = ambiguous_flag(texts[col])
             hits = con.execute(t.filter(amb).select(_row=t._row, v=texts[col]).order_by("_row").limit(3))
             problems.append(S.Problem(table, col, ambiguity_message(
-                ev["ambiguous"], list(zip(hits["_row"], hits["v"])), ev, table, col), file=label))
+                ev["ambiguous"] + ev.get("two_digit_year", 0), list(zip(hits["_row"], hits["v"])), ev, table, col),
+                file=label))
     return refused
 
 
 def ambiguous_flag(s: Any) -> Any:
     a, b = _group(s, DAY_MONTH, 1).cast("int64"), _group(s, DAY_MONTH, 2).cast("int64")
-    return (s.re_search(DAY_MONTH) & (a <= 12) & (b <= 12) & (a != b)).fill_null(False)
+    two_digit_year = _group(s, DAY_MONTH, 3).length() == 2
+    return (s.re_search(DAY_MONTH) & (((a <= 12) & (b <= 12) & (a != b)) | two_digit_year)).fill_null(False)
 
 
 def order_of(evidence: dict[str, int]) -> tuple[str | None, bool]:
     """``(order, refused)`` of a column from :func:`day_month_evidence` (see the module docstring)."""
+    if evidence.get("two_digit_year"):
+        return None, True
     if not evidence["ambiguous"]:
         return None, False
     if evidence["dmy"] and not evidence["mdy"]:
@@ -498,6 +508,11 @@ def ambiguity_message(n: int, examples: list[tuple[int, str]], evidence: dict[st
     day_first, month_first = f"%d{sep}%m{sep}%Y{time}", f"%m{sep}%d{sep}%Y{time}"
     both = (f" The column has values only day-first ({evidence['dmy']:,}) and values only month-first "
             f"({evidence['mdy']:,}), so its order cannot be inferred." if evidence["dmy"] and evidence["mdy"] else "")
+    if evidence.get("two_digit_year"):
+        year = "%y"
+        day_first, month_first = day_first.replace("%Y", year), month_first.replace("%Y", year)
+        both += (f" {evidence['two_digit_year']:,} value(s) have a two-digit year, which may as well come first "
+                 "(26-08-03: 2026-08-03 or 2003-08-26).")
     return (f"{n:,} value(s) can be read day-first or month-first: {shown}.{both} Dates are not guessed: set the "
             f"date_format parameter to the export's form, e.g. date_format: '{day_first}' (or '{month_first}' when "
             f"the month comes first; for this column only: date_format: {{{table}.{column}: '{day_first}'}}).")

@@ -151,10 +151,20 @@ def test_ambiguous_day_month_stops_naming_column_examples_rows_and_the_fix(tmp_p
     assert [(p.table, p.column) for p in err.value.problems] == [("interactions", "opened_at")]
 
 
-@pytest.mark.parametrize("fmt", ["%d.%m.%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%-d/%-m/%Y %H:%M", "%d-%m-%y %H:%M"])
+@pytest.mark.parametrize("fmt", ["%d.%m.%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%-d/%-m/%Y %H:%M"])
 def test_day_month_read_when_the_columns_values_say_which_is_the_day(tmp_path, reference, fmt):
     # opened_at has days 15 and 20 (one reading only), so 03.08.2026 is read as 3 August
     _same(_load(tmp_path, _rewritten("interactions", "opened_at", fmt)), reference)
+
+
+def test_a_two_digit_year_is_never_guessed(tmp_path, reference):
+    # 20-07-26 may be 20 July 2026 or 26 July 2020: only the export's format can tell
+    fmt = "%d-%m-%y %H:%M"
+    tables = _rewritten("interactions", "opened_at", fmt)
+    with pytest.raises(SchemaError, match="have a two-digit year") as err:
+        _load(tmp_path, tables)
+    assert "date_format: '%d-%m-%y %H:%M'" in str(err.value)
+    _same(_load(tmp_path / "f", tables, date_format=fmt), reference)
 
 
 def test_a_column_with_day_first_and_month_first_values_is_refused(tmp_path):
