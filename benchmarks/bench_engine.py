@@ -38,7 +38,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DATA = HERE / ".data" / "kpis_seed2026_i10000000_s1000000"
+DATA = HERE / ".data" / "kpis_seed2026_i10000000_s1000000_d2000000"
 SQL_FILE = HERE / "kpi_reference.sql"
 TABLES = ("reps", "customers", "interactions", "surveys", "deals", "quotas")
 TARGET_RATIO = 2.0
