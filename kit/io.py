@@ -123,10 +123,11 @@ def load(
         except InstrumentError as exc:
             raise S.SchemaError([S.Problem("instrument", None, str(exc))], source=label) from None
     digests: dict[str, str] = {}
-    typed, problems, rows_in = typed_tables(opened, cmap, inst, digests)
+    checks: dict[str, dict] = {}
+    typed, problems, rows_in = typed_tables(opened, cmap, inst, digests, checks)
     if problems:
         raise S.SchemaError(problems, source=label)
-    kept, q = quarantine_rows(opened.con, typed, inst)
+    kept, q = quarantine_rows(opened.con, typed, inst, checks)
     quarantine = q.frame()
     too_many = []
     for t, n in rows_in.items():

@@ -24,7 +24,7 @@ import pandas as pd
 
 from kit import schema as S
 from kit.instrument import Instrument
-from kit.sources import materialize
+from kit.sources import _backend_name, materialize
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kit.sources import Opened
 
 __all__ = ["contract_columns", "typed_tables", "quarantine_rows", "kept", "as_contract_frame", "Quarantine",
-           "EMPTY_DTYPE", "IBIS_TYPE"]
+           "EMPTY_DTYPE", "IBIS_TYPE", "REFERENCES"]
 
 MISSING_TOKENS = ("", "null", "none", "nan", "na", "n/a", "#n/a", "nat")
 TRUE_TOKENS = ("true", "t", "yes", "y", "1", "是", "真", "对")
@@ -127,6 +127,22 @@ def _strip(col: Any) -> Any:
     if str(getattr(backend, "name", "")) == "pyspark":
         return col.re_replace(r"^\s+|\s+$", "")
     return col.strip()
+
+
+def _padded(col: Any) -> Any:
+    """True where a text value has white space at either end (as :func:`_strip` would remove).
+
+    On DuckDB the trim (with its set of white-space characters) is costly on every row, so it
+    only runs where the first or last character is a control character or a space.
+    """
+    try:
+        backend = col._find_backend(use_default=False)
+    except Exception:  # pragma: no cover - an expression without a backend
+        backend = None
+    differs = col != _strip(col)
+    if str(getattr(backend, "name", "")) == "duckdb":
+        return ((col.ascii_str() <= 32) | (col.reverse().ascii_str() <= 32)) & differs
+    return differs
 
 
 def _kind_of(dtype: Any) -> str:
@@ -255,15 +271,44 @@ def digest_of(values: list[Any], columns: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+class _RowView:
+    """The typed values of a table as ``t[column]``, for the row checks (which index a table)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getitem__(self, column: str) -> Any:
+        return self._values[column]
+
+
+#: per table, its references: ``(column, target in words, parent table, parent key)``, parents first
+REFERENCES: dict[str, list[tuple[str, str, str, str]]] = {
+    "customers": [("owner_rep_id", "rep", "reps", "rep_id")],
+    "interactions": [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id")],
+    "surveys": [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id"),
+                ("interaction_id", "interaction", "interactions", "interaction_id")],
+    "deals": [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id")],
+    "quotas": [("rep_id", "rep", "reps", "rep_id")],
+}
+
+
 def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
-                 fingerprints: dict[str, str] | None = None
+                 fingerprints: dict[str, str] | None = None, checks: dict[str, dict] | None = None
                  ) -> tuple[dict[str, ir.Table], list[S.Problem], dict[str, int]]:
     """Rename, keep the contract's columns and type them, in the engine; collect every schema problem.
+
+    One aggregate query per table counts the values of the wrong type, the padded text, and
+    (for :func:`quarantine_rows`) the rows failing each row check and the responses without a
+    rep: rows are fetched later only for the checks that found some.
 
     Parameters
     ----------
     fingerprints : dict, optional
         Filled with a content digest of each database table (computed in the same pass).
+    checks : dict, optional
+        Filled per table with those counts (``rules``, ``no_rep``), to give to
+        :func:`quarantine_rows`; a table is left out when its counts cannot stand for the
+        final values (padded text).
 
     Returns
     -------
@@ -272,6 +317,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
         columns (typed), the schema problems, and the rows read per table.
     """
     fingerprints = {} if fingerprints is None else fingerprints
+    checks = {} if checks is None else checks
     import ibis
 
     con = opened.con
@@ -301,10 +347,11 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
             c = tbl[present[col]]
             return _values_mapped(c, values_map[col]) if col in values_map else c
 
-        def convert(fallbacks: dict, clean: set[str] = frozenset()) -> tuple[Any, dict, dict, dict]:
-            base = raw
-            for col, fb in fallbacks.items():
-                base = base.left_join(fb, _strip(source(base, col).cast("string")) == fb[f"_fb_key_{col}"])
+        def convert(fallbacks: dict, clean: set[str] = frozenset(), base: Any = None) -> tuple[Any, dict, dict, dict]:
+            if base is None:
+                base = raw
+                for col, fb in fallbacks.items():
+                    base = base.left_join(fb, _strip(source(base, col).cast("string")) == fb[f"_fb_key_{col}"])
             sources = {col: source(base, col) for col in cols if col in present}
             values, bad = {}, {}
             for col, kind in cols.items():
@@ -320,22 +367,35 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
         texts = [c for c in cols if cols[c] == "text" and c in present and c not in values_map
                  and _kind_of(raw[present[c]].type()) == "text"]
 
-        def bad_counts(base: Any, bad: dict) -> dict[str, int]:
+        def bad_counts(base: Any, bad: dict, fallbacks: dict) -> dict[str, int]:
             digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
-            padded = {f"w_{i}": _count_true(raw[present[c]] != _strip(raw[present[c]]))
+            padded = {f"w_{i}": _count_true(_padded(raw[present[c]]))
                       for i, c in enumerate(texts)} if "_clean" not in state else {}
-            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **{
-                f"b_{i}": _count_true(flag) for i, flag in enumerate(bad.values())})).iloc[0]
+            # the row checks counted in the same pass, on the values as they will be if no text
+            # is padded (else they are run in full later)
+            _, _, values, _ = convert(fallbacks, set(texts), base)
+            rows = _RowView(values)
+            rules = {f"r_{i}": _count_true(fail(rows).fill_null(False))
+                     for i, (_, _, fail) in enumerate(_table_rules(table, instrument))}
+            no_rep = {"_no_rep": _count_true(values["rep_id"].isnull())} if table == "surveys" else {}
+            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **rules, **no_rep,
+                                             **{f"b_{i}": _count_true(flag)
+                                                for i, flag in enumerate(bad.values())})).iloc[0]
             if padded:
                 state["_clean"] = {c for i, c in enumerate(texts) if not (row[f"w_{i}"] or 0)}
             rows_in[table] = int(row["_n"])
             if digest:
                 fingerprints[table] = digest_of(row[[*digest, "_n"]].tolist(), sorted(present.values()))
+            if state.get("_clean") == set(texts):
+                checks[table] = {"rules": [int(row[k] or 0) for k in rules],
+                                 "no_rep": int(row["_no_rep"] or 0) if no_rep else None}
+            else:
+                checks.pop(table, None)
             return {col: int(row[f"b_{i}"]) for i, col in enumerate(bad) if pd.notna(row[f"b_{i}"])}
 
         state: dict[str, Any] = {}
         base, sources, values, bad = convert({})
-        counts = bad_counts(base, bad)
+        counts = bad_counts(base, bad, {})
         # text the engine cannot read as a timestamp: pandas' parser on the distinct failures
         fallbacks = {}
         for col, k in counts.items():
@@ -345,7 +405,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
                     fallbacks[col] = fb.rename(**{f"_fb_key_{col}": "_fb_key", f"_fb_ts_{col}": "_fb_ts"})
         if fallbacks:
             base, sources, values, bad = convert(fallbacks)
-            counts = bad_counts(base, bad)
+            counts = bad_counts(base, bad, fallbacks)
         base, sources, values, bad = convert(fallbacks, state.get("_clean", set()))
         for col, k in counts.items():
             if not k:
@@ -466,14 +526,42 @@ def _column_rules(table: str, instrument: Instrument) -> list[tuple[str, str, An
     return rules
 
 
-def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Quarantine) -> None:
+def _table_rules(table: str, instrument: Instrument) -> list[tuple[str, str, Any]]:
+    """``(column, reason, failing(t))``: the column checks, then the table's cross-column rules."""
+    rules = list(_column_rules(table, instrument))
+    rules += [(col, name, fail) for name, (col, fail) in S.ROW_RULES.get(table, {}).items()]
+    return rules
+
+
+def _distinct_ids(con: Any, t: ir.Table, idcol: str) -> bool:
+    """True when the table's non-empty ids are certainly all distinct.
+
+    On DuckDB: the ids' 64-bit hashes, sorted in NumPy, differ pairwise (distinct hashes mean
+    distinct ids; equal ones, a duplicate or a rare collision, leave the answer to the exact
+    query). A hash table of ten million text ids costs the engine several times more.
+    """
+    import numpy as np
+
+    if _backend_name(con) != "duckdb":
+        return False
+    ids = t.filter(t[idcol].notnull())
+    h = ids.select(h=ids[idcol].hash()).to_pyarrow()["h"].to_numpy()
+    if len(h) < 2:
+        return True
+    h = np.sort(h)
+    return not bool((h[1:] == h[:-1]).any())
+
+
+def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Quarantine,
+                counts: dict | None = None) -> None:
+    """The row checks and duplicate keys of one table; ``counts`` (from :func:`typed_tables`)
+    spares the queries of the checks that found nothing."""
     import ibis
 
     idcol = S.ID_COLUMNS[table] or "rep_id"
-    rules = [(col, reason, fail) for col, reason, fail in _column_rules(table, instrument)]
-    rules += [(col, name, fail) for name, (col, fail) in S.ROW_RULES.get(table, {}).items()]
+    rules = _table_rules(table, instrument)
     flags = {f"_f{i}": fail(t).fill_null(False) for i, (_, _, fail) in enumerate(rules)}
-    if flags:
+    if flags and (counts is None or any(counts["rules"])):
         any_flag = ibis.or_(*flags.values())
         cols = sorted({col for col, _, _ in rules} | {idcol})
         hits = con.execute(t.filter(any_flag).select("_row", *cols, **flags).order_by("_row"))
@@ -483,6 +571,8 @@ def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Qu
                 sel = hits[hits[f"_f{i}"].astype(bool)]
                 if len(sel):
                     q.add(table, sel["_row"], col, reason, sel[idcol], sel[col])
+    if S.ID_COLUMNS[table] and _distinct_ids(con, t, S.ID_COLUMNS[table]):
+        return
     keys = [S.ID_COLUMNS[table]] if S.ID_COLUMNS[table] else ["rep_id", "quarter"]
     present = t.filter(ibis.and_(*[t[k].notnull() for k in keys]))
     dup_keys = present.group_by(keys).aggregate(_n=present.count()).filter(lambda g: g._n > 1).select(*keys)
@@ -534,9 +624,28 @@ def _references(con: Any, table: str, t: ir.Table, checks: list[tuple[str, str, 
         q.add(table, sel["_row"], column, reasons, sel[idcol], sel[column])
 
 
-def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
-                    ) -> tuple[dict[str, ir.Table], Quarantine]:
+def _unknown_refs(t: ir.Table, column: str, parent: ir.Table, key: str) -> int:
+    """How many rows of ``t`` name a ``column`` value that ``parent`` does not have.
+
+    Counted as the non-empty values less those a semi join finds: the engine then builds its
+    hash table on the smaller side (a reference to ten million interactions from a million
+    responses probes the interactions instead of hashing them).
+    """
+    present = t.filter(t[column].notnull())
+    p = parent.select(_k=parent[key])
+    found = present.semi_join(p, present[column] == p._k).count()
+    return int(present.count().execute()) - int(found.execute())
+
+
+def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument,
+                    checks: dict[str, dict] | None = None) -> tuple[dict[str, ir.Table], Quarantine]:
     """Run every row check in the engine; return the kept tables (Ibis) and the quarantine.
+
+    Parameters
+    ----------
+    checks : dict, optional
+        The counts :func:`typed_tables` made per table: the rows of a check are only asked
+        for when it found some (a reference is checked again when its parent lost rows).
 
     Returns
     -------
@@ -546,25 +655,24 @@ def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
     """
     import ibis
 
+    checks = checks or {}
     q = Quarantine()
     for table, t in typed.items():
-        _row_checks(con, table, t, instrument, q)
+        _row_checks(con, table, t, instrument, q, checks.get(table))
     keep = {name: kept(con, t, name, q.rows_of(name)) for name, t in typed.items()}
 
-    def refs(table: str, checks: list[tuple[str, str, str, str]]) -> None:
+    for table in ("customers", "interactions", "surveys", "deals", "quotas"):
+        if table not in typed:
+            continue
+        refs = REFERENCES[table]
+        if not any(_unknown_refs(typed[table], column, keep[parent], key) for column, _, parent, key in refs):
+            continue
         _references(con, table, typed[table], [(column, target, keep[parent], typed[parent], key)
-                                              for column, target, parent, key in checks], q)
+                                               for column, target, parent, key in refs], q)
         keep[table] = kept(con, typed[table], table, q.rows_of(table))
-
-    refs("customers", [("owner_rep_id", "rep", "reps", "rep_id")])
-    refs("interactions", [("customer_id", "customer", "customers", "customer_id"),
-                          ("rep_id", "rep", "reps", "rep_id")])
-    refs("surveys", [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id"),
-                     ("interaction_id", "interaction", "interactions", "interaction_id")])
-    refs("deals", [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id")])
-    if "quotas" in typed:
-        refs("quotas", [("rep_id", "rep", "reps", "rep_id")])
     # a response that can be credited to no rep cannot be used
+    if checks.get("surveys", {}).get("no_rep") == 0:
+        return keep, q
     s = keep["surveys"]
     s = s.filter(s.rep_id.isnull())
     inter = keep["interactions"].select(_i_id="interaction_id", _i_rep="rep_id")
