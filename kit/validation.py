@@ -271,6 +271,17 @@ def digest_of(values: list[Any], columns: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _listed_columns(table: str) -> set[str]:
+    """Columns whose check lists the allowed values, none of them with white space at an end."""
+    out = set()
+    for name, col in S.MODELS[table].to_schema().columns.items():
+        for check in col.checks:
+            allowed = (check.statistics or {}).get("allowed_values") if check.name == "isin" else None
+            if allowed and all(isinstance(v, str) and v == v.strip() and v for v in allowed):
+                out.add(name)
+    return out
+
+
 class _RowView:
     """The typed values of a table as ``t[column]``, for the row checks (which index a table)."""
 
@@ -366,11 +377,15 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
 
         texts = [c for c in cols if cols[c] == "text" and c in present and c not in values_map
                  and _kind_of(raw[present[c]].type()) == "text"]
+        enums = _listed_columns(table) & set(texts)
 
         def bad_counts(base: Any, bad: dict, fallbacks: dict) -> dict[str, int]:
             digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
+            # a column of listed values (channel, kind...) is not padded when its values are all
+            # in the list untrimmed: its check's count below tells, sparing a test of every value
+            first = "_clean" not in state
             padded = {f"w_{i}": _count_true(_padded(raw[present[c]]))
-                      for i, c in enumerate(texts)} if "_clean" not in state else {}
+                      for i, c in enumerate(texts) if c not in enums} if first else {}
             # the row checks counted in the same pass, on the values as they will be if no text
             # is padded (else they are run in full later)
             _, _, values, _ = convert(fallbacks, set(texts), base)
@@ -381,8 +396,17 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
             row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **rules, **no_rep,
                                              **{f"b_{i}": _count_true(flag)
                                                 for i, flag in enumerate(bad.values())})).iloc[0]
-            if padded:
-                state["_clean"] = {c for i, c in enumerate(texts) if not (row[f"w_{i}"] or 0)}
+            if first:
+                clean = {c for i, c in enumerate(texts) if c not in enums and not (row[f"w_{i}"] or 0)}
+                listed = {c: row[f"r_{k}"] for k, (c, reason, _) in enumerate(_table_rules(table, instrument))
+                          if c in enums and reason.startswith(f"{c} {describe_check('isin()')}")}
+                clean |= {c for c, k in listed.items() if not (k or 0)}
+                unsure = [c for c in enums if c not in clean]
+                if unsure:
+                    again = con.execute(raw.aggregate(**{f"w_{i}": _count_true(_padded(raw[present[c]]))
+                                                         for i, c in enumerate(unsure)})).iloc[0]
+                    clean |= {c for i, c in enumerate(unsure) if not (again[f"w_{i}"] or 0)}
+                state["_clean"] = clean
             rows_in[table] = int(row["_n"])
             if digest:
                 fingerprints[table] = digest_of(row[[*digest, "_n"]].tolist(), sorted(present.values()))
