@@ -569,10 +569,14 @@ def _distinct_ids(con: Any, t: ir.Table, idcol: str) -> bool:
     if _backend_name(con) != "duckdb":
         return False
     ids = t.filter(t[idcol].notnull())
-    h = ids.select(h=ids[idcol].hash()).to_pyarrow()["h"].to_numpy()
-    if len(h) < 2:
-        return True
-    h = np.sort(h)
+    chunks = ids.select(h=ids[idcol].hash()).to_pyarrow()["h"].chunks
+    h = np.empty(sum(len(c) for c in chunks), dtype=np.int64)  # 8 bytes an id
+    pos = 0
+    while chunks:  # copied into one array, the engine's chunks freed as they are copied
+        part = chunks.pop(0).to_numpy(zero_copy_only=False)
+        h[pos:pos + len(part)] = part
+        pos += len(part)
+    h.sort()
     return not bool((h[1:] == h[:-1]).any())
 
 
