@@ -1,7 +1,7 @@
 """Checks as engine queries: types, ranges, required values, duplicates, references, time order.
 
-The checks are generated from the data contract (:mod:`kit.schema`): each pandera column's
-checks (``ge``, ``le``, ``isin``, ``str_matches``, not nullable), the cross-column
+The checks are generated from the data contract (:mod:`kit.rules`, from :mod:`kit.schema`): each
+pandera column's checks (``ge``, ``le``, ``isin``, ``str_matches``, not nullable), the cross-column
 :data:`kit.schema.ROW_RULES` and the instrument's item scale become Ibis predicates, so they
 run where the data lies (DuckDB, PostgreSQL, Spark). Only the rows that fail come back to
 pandas, into the quarantine: ``table, row, id, column, value, reason``.
@@ -16,7 +16,6 @@ Two stages:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ import pandas as pd
 
 from kit import schema as S
 from kit.instrument import Instrument
+from kit.rules import REFERENCES, RowView, describe_check, listed_columns, table_rules
 from kit.sources import _backend_name, materialize
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kit.sources import Opened
 
 __all__ = ["contract_columns", "typed_tables", "quarantine_rows", "kept", "as_contract_frame", "Quarantine",
-           "EMPTY_DTYPE", "IBIS_TYPE", "REFERENCES"]
+           "EMPTY_DTYPE", "IBIS_TYPE", "REFERENCES", "describe_check"]
 
 MISSING_TOKENS = ("", "null", "none", "nan", "na", "n/a", "#n/a", "nat")
 TRUE_TOKENS = ("true", "t", "yes", "y", "1", "是", "真", "对")
@@ -271,38 +271,6 @@ def digest_of(values: list[Any], columns: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _listed_columns(table: str) -> set[str]:
-    """Columns whose check lists the allowed values, none of them with white space at an end."""
-    out = set()
-    for name, col in S.MODELS[table].to_schema().columns.items():
-        for check in col.checks:
-            allowed = (check.statistics or {}).get("allowed_values") if check.name == "isin" else None
-            if allowed and all(isinstance(v, str) and v == v.strip() and v for v in allowed):
-                out.add(name)
-    return out
-
-
-class _RowView:
-    """The typed values of a table as ``t[column]``, for the row checks (which index a table)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
-
-    def __getitem__(self, column: str) -> Any:
-        return self._values[column]
-
-
-#: per table, its references: ``(column, target in words, parent table, parent key)``, parents first
-REFERENCES: dict[str, list[tuple[str, str, str, str]]] = {
-    "customers": [("owner_rep_id", "rep", "reps", "rep_id")],
-    "interactions": [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id")],
-    "surveys": [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id"),
-                ("interaction_id", "interaction", "interactions", "interaction_id")],
-    "deals": [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id")],
-    "quotas": [("rep_id", "rep", "reps", "rep_id")],
-}
-
-
 def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
                  fingerprints: dict[str, str] | None = None, checks: dict[str, dict] | None = None
                  ) -> tuple[dict[str, ir.Table], list[S.Problem], dict[str, int]]:
@@ -377,7 +345,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
 
         texts = [c for c in cols if cols[c] == "text" and c in present and c not in values_map
                  and _kind_of(raw[present[c]].type()) == "text"]
-        enums = _listed_columns(table) & set(texts)
+        enums = listed_columns(table) & set(texts)
 
         def bad_counts(base: Any, bad: dict, fallbacks: dict) -> dict[str, int]:
             digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
@@ -389,16 +357,16 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
             # the row checks counted in the same pass, on the values as they will be if no text
             # is padded (else they are run in full later)
             _, _, values, _ = convert(fallbacks, set(texts), base)
-            rows = _RowView(values)
+            rows = RowView(values)
             rules = {f"r_{i}": _count_true(fail(rows).fill_null(False))
-                     for i, (_, _, fail) in enumerate(_table_rules(table, instrument))}
+                     for i, (_, _, fail) in enumerate(table_rules(table, instrument))}
             no_rep = {"_no_rep": _count_true(values["rep_id"].isnull())} if table == "surveys" else {}
             row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **rules, **no_rep,
                                              **{f"b_{i}": _count_true(flag)
                                                 for i, flag in enumerate(bad.values())})).iloc[0]
             if first:
                 clean = {c for i, c in enumerate(texts) if c not in enums and not (row[f"w_{i}"] or 0)}
-                listed = {c: row[f"r_{k}"] for k, (c, reason, _) in enumerate(_table_rules(table, instrument))
+                listed = {c: row[f"r_{k}"] for k, (c, reason, _) in enumerate(table_rules(table, instrument))
                           if c in enums and reason.startswith(f"{c} {describe_check('isin()')}")}
                 clean |= {c for c, k in listed.items() if not (k or 0)}
                 unsure = [c for c in enums if c not in clean]
@@ -453,22 +421,6 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
 # --- the quarantine ---------------------------------------------------------------------------
 
 
-def describe_check(check: str) -> str:
-    """A pandera check's name in words (``greater_than_or_equal_to(1)`` -> ``must be at least 1``)."""
-    m = re.match(r"(\w+)\((.*)\)$", str(check))
-    name, arg = (m.group(1), m.group(2)) if m else (str(check), "")
-    return {
-        "greater_than_or_equal_to": f"must be at least {arg}",
-        "greater_than": f"must be above {arg}",
-        "less_than_or_equal_to": f"must be at most {arg}",
-        "less_than": f"must be below {arg}",
-        "in_range": f"must be in {arg}",
-        "isin": f"must be one of {arg.strip('[]')}",
-        "str_matches": "is not in the expected form",
-        "not_nullable": "is empty; a value is required",
-    }.get(name, str(check))
-
-
 class Quarantine:
     """Collects row problems: one entry per (table, row), reasons accumulated."""
 
@@ -513,50 +465,6 @@ class Quarantine:
                                                  "column": "string", "value": "string", "reason": "string"})
 
 
-def _column_rules(table: str, instrument: Instrument) -> list[tuple[str, str, Any]]:
-    """``(column, reason, failing(t))`` for every column check of the contract."""
-    import pandera.pandas as pa
-
-    schema = S.MODELS[table].to_schema()
-    specs = [(name, col.nullable, list(col.checks)) for name, col in schema.columns.items()]
-    if table == "surveys":
-        check = pa.Check.in_range(instrument.scale_min, instrument.scale_max)
-        specs += [(c, True, [check]) for c in instrument.columns]
-    rules = []
-    for name, nullable, checks in specs:
-        if not nullable:
-            rules.append((name, f"{name} {describe_check('not_nullable')}", lambda t, c=name: t[c].isnull()))
-        for check in checks:
-            st = check.statistics or {}
-            kind = check.name
-            if kind == "greater_than_or_equal_to":
-                fail = lambda t, c=name, v=st["min_value"]: t[c] < v  # noqa: E731
-            elif kind == "greater_than":
-                fail = lambda t, c=name, v=st["min_value"]: t[c] <= v  # noqa: E731
-            elif kind == "less_than_or_equal_to":
-                fail = lambda t, c=name, v=st["max_value"]: t[c] > v  # noqa: E731
-            elif kind == "less_than":
-                fail = lambda t, c=name, v=st["max_value"]: t[c] >= v  # noqa: E731
-            elif kind == "in_range":
-                fail = lambda t, c=name, lo=st["min_value"], hi=st["max_value"]: (t[c] < lo) | (t[c] > hi)  # noqa: E731
-            elif kind == "isin":
-                fail = lambda t, c=name, v=list(st["allowed_values"]): ~t[c].isin(v)  # noqa: E731
-            elif kind == "str_matches":
-                fail = lambda t, c=name, p=st["pattern"]: ~t[c].re_search(str(getattr(p, "pattern", p)))  # noqa: E731
-            else:  # pragma: no cover - a check the contract does not use
-                raise NotImplementedError(f"{table}.{name}: check {kind} has no engine form")
-            text = re.sub(r"^<Check \w+: (.*)>$", r"\1", str(check))
-            rules.append((name, f"{name} {describe_check(text)}", fail))
-    return rules
-
-
-def _table_rules(table: str, instrument: Instrument) -> list[tuple[str, str, Any]]:
-    """``(column, reason, failing(t))``: the column checks, then the table's cross-column rules."""
-    rules = list(_column_rules(table, instrument))
-    rules += [(col, name, fail) for name, (col, fail) in S.ROW_RULES.get(table, {}).items()]
-    return rules
-
-
 def _distinct_ids(con: Any, t: ir.Table, idcol: str) -> bool:
     """True when the table's non-empty ids are certainly all distinct.
 
@@ -587,7 +495,7 @@ def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Qu
     import ibis
 
     idcol = S.ID_COLUMNS[table] or "rep_id"
-    rules = _table_rules(table, instrument)
+    rules = table_rules(table, instrument)
     flags = {f"_f{i}": fail(t).fill_null(False) for i, (_, _, fail) in enumerate(rules)}
     if flags and (counts is None or any(counts["rules"])):
         any_flag = ibis.or_(*flags.values())
