@@ -10,7 +10,8 @@ What it does:
 1. Data: ``kit.sample.generate(seed=2026, scale=S)`` with ``S`` chosen from the scale-1
    counts so that there are about 10 million interactions; the survey responses are then
    sampled down to 1 million (a fixed-seed sample of whole responses, so every reference
-   stays valid). The tables are cached as Parquet under ``benchmarks/.data/`` (git-ignored)
+   stays valid) and the deals topped up to 2 million (``--deals``: a fixed-seed resample under
+   new ids). The tables are cached as Parquet under ``benchmarks/.data/`` (git-ignored)
    and reused. ``--data DIR`` uses any folder of the six Parquet files instead.
 2. A fresh worker process loads the folder once with :func:`load_dataset` (the kit's
    loader: validation, then the tables in the data set's in-process DuckDB; not timed) and
