@@ -35,8 +35,10 @@ __all__ = ["Opened", "open_source", "read_column_map", "safe_url", "duckdb_engin
 
 FILE_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls")
 _DB_SUFFIXES = {".duckdb", ".db", ".ddb"}
-#: memory DuckDB may use for a folder source before it spills to its temporary folder
-DUCKDB_MEMORY_LIMIT = "1GB"
+#: memory DuckDB may use for a folder source before it spills to its temporary folder. The
+#: exact medians (resolution and first-response hours) hold every value of a quarter's issues
+#: at once and cannot spill: about 1.1 GB at 100M interactions.
+DUCKDB_MEMORY_LIMIT = "3GB"
 
 
 @dataclass
