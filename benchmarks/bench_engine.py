@@ -12,7 +12,7 @@ Targets (issue "the data stays in the engine"): at 10M interactions, the kit wit
 reference's time and under 2 GB peak; at 100M (``--replicate 10``) under 4 GB, time growing
 linearly. The peak is the process' resident high-water mark (``VmHWM``), Python included.
 
-The data is bench_kpis.py's cached folder (``benchmarks/.data/kpis_seed2026_i10000000_s1000000``;
+The data is bench_kpis.py's cached folder (``benchmarks/.data/kpis_seed2026_i10000000_s1000000_d2000000``;
 run ``bench_kpis.py --sql-only`` once to generate it). ``--replicate K`` writes a copy whose
 interactions are repeated K times (ids suffixed), streaming with DuckDB, so only the number of
 interactions grows: reps, customers and quarters stay.
@@ -38,7 +38,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DATA = HERE / ".data" / "kpis_seed2026_i10000000_s1000000"
+DATA = HERE / ".data" / "kpis_seed2026_i10000000_s1000000_d2000000"
 SQL_FILE = HERE / "kpi_reference.sql"
 TABLES = ("reps", "customers", "interactions", "surveys", "deals", "quotas")
 TARGET_RATIO = 2.0
@@ -53,10 +53,10 @@ def _hwm() -> int:
 
 
 def replicate(folder: Path, k: int) -> Path:
-    """A copy of ``folder`` with the interactions repeated ``k`` times (ids suffixed ``~i``)."""
+    """A copy of ``folder`` with the interactions repeated ``k`` times (copies 1.. with ids suffixed ``~i``)."""
     import duckdb
 
-    out = folder.parent / f"{folder.name}_x{k}"
+    out = folder.parent / f"{folder.name}_x{k}r"
     if (out / "interactions.parquet").exists():
         return out
     out.mkdir(parents=True, exist_ok=True)
@@ -67,8 +67,9 @@ def replicate(folder: Path, k: int) -> Path:
     con.execute("SET memory_limit = '2GB'; SET preserve_insertion_order = false")
     src = str(folder / "interactions.parquet")
     cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{src}')").fetchall()]
-    sel = ", ".join("interaction_id || '~' || i::VARCHAR AS interaction_id" if c == "interaction_id" else c
-                    for c in cols)
+    # the first copy keeps its ids: the survey responses that name an interaction still find it
+    sel = ", ".join("CASE WHEN i = 0 THEN interaction_id ELSE interaction_id || '~' || i::VARCHAR END "
+                    "AS interaction_id" if c == "interaction_id" else c for c in cols)
     con.execute(f"COPY (SELECT {sel} FROM read_parquet('{src}'), range({k}) r(i)) "
                 f"TO '{out / 'interactions.parquet'}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
     return out

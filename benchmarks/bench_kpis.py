@@ -10,7 +10,8 @@ What it does:
 1. Data: ``kit.sample.generate(seed=2026, scale=S)`` with ``S`` chosen from the scale-1
    counts so that there are about 10 million interactions; the survey responses are then
    sampled down to 1 million (a fixed-seed sample of whole responses, so every reference
-   stays valid). The tables are cached as Parquet under ``benchmarks/.data/`` (git-ignored)
+   stays valid) and the deals topped up to 2 million (``--deals``: a fixed-seed resample under
+   new ids). The tables are cached as Parquet under ``benchmarks/.data/`` (git-ignored)
    and reused. ``--data DIR`` uses any folder of the six Parquet files instead.
 2. A fresh worker process loads the folder once with :func:`load_dataset` (the kit's
    loader: validation, then the tables in the data set's in-process DuckDB; not timed) and
@@ -150,9 +151,10 @@ def parquet_connection(folder: Path):
     return con
 
 
-def cache_folder(seed: int, interactions: int, surveys: int, scale: float | None) -> Path:
+def cache_folder(seed: int, interactions: int, surveys: int, scale: float | None,
+                 deals: int = 0) -> Path:
     tag = f"scale{scale:g}" if scale else f"i{interactions}"
-    return CACHE / f"kpis_seed{seed}_{tag}_s{surveys}"
+    return CACHE / (f"kpis_seed{seed}_{tag}_s{surveys}" + (f"_d{deals}" if deals else ""))
 
 
 def _generator_hash() -> str | None:
@@ -164,8 +166,10 @@ def _generator_hash() -> str | None:
 
 
 def generate_data(folder: Path, seed: int, interactions: int, surveys: int,
-                  scale: float | None) -> None:
+                  scale: float | None, deals: int = 0) -> None:
     """Write the benchmark tables as Parquet into ``folder`` (runs in a worker process)."""
+    import pandas as pd
+
     import kit.sample
 
     if scale is None:
@@ -181,6 +185,14 @@ def generate_data(folder: Path, seed: int, interactions: int, surveys: int,
     if surveys and len(s) > surveys:
         tables["surveys"] = s.sample(n=surveys, random_state=seed).sort_index()
         print(f"  surveys sampled down from {len(s):,} to {surveys:,}")
+    d = tables["deals"]
+    if deals and len(d) < deals:
+        # Top up with a fixed-seed sample of the generated deals under new ids (``<id>~<k>``):
+        # every reference (customer, rep) stays valid and the quarters do not change.
+        extra = d.sample(n=deals - len(d), replace=True, random_state=seed).reset_index(drop=True)
+        extra["deal_id"] = extra["deal_id"] + "~" + pd.Series(range(len(extra))).astype(str)
+        tables["deals"] = pd.concat([d, extra], ignore_index=True)
+        print(f"  deals topped up from {len(d):,} to {deals:,} (resampled, ids suffixed)")
     tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     counts = {}
     for name, df in tables.items():
@@ -189,7 +201,7 @@ def generate_data(folder: Path, seed: int, interactions: int, surveys: int,
         df.to_parquet(tmp / f"{name}.parquet", index=False)
         counts[name] = len(df)
     meta = {"seed": seed, "scale": scale, "rows": counts, "target_interactions": interactions,
-            "target_surveys": surveys, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "target_surveys": surveys, "target_deals": deals, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             "generator_sha256": _generator_hash()}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
     if folder.exists():
@@ -203,7 +215,7 @@ def ensure_data(args) -> Path:
         if not all((folder / f"{t}.parquet").exists() for t in TABLES if t != "quotas"):
             raise SystemExit(f"--data {folder}: needs {', '.join(TABLES)} as .parquet files")
         return folder
-    folder = cache_folder(args.seed, args.interactions, args.surveys, args.scale)
+    folder = cache_folder(args.seed, args.interactions, args.surveys, args.scale, args.deals)
     if (folder / "meta.json").exists() and not args.regenerate:
         print(f"data: reusing {folder}")
         made_by = json.loads((folder / "meta.json").read_text()).get("generator_sha256")
@@ -215,7 +227,7 @@ def ensure_data(args) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, "--worker", "generate", "--folder", str(folder),
            "--seed", str(args.seed), "--interactions", str(args.interactions),
-           "--surveys", str(args.surveys)]
+           "--surveys", str(args.surveys), "--deals", str(args.deals)]
     if args.scale:
         cmd += ["--scale", str(args.scale)]
     subprocess.run(cmd, check=True, timeout=args.timeout)
@@ -486,6 +498,9 @@ def parse_args(argv=None):
                    help="target interactions; the scale is chosen from scale 1 (default 1e7)")
     p.add_argument("--surveys", type=lambda s: int(float(s)), default=1_000_000,
                    help="survey responses are sampled down to this many (default 1e6)")
+    p.add_argument("--deals", type=lambda s: int(float(s)), default=2_000_000,
+                   help="deals are topped up to this many with resampled deals under new ids "
+                        "(default 2e6; 0 keeps the generated ones)")
     p.add_argument("--scale", type=float, help="use this kit.sample scale instead")
     p.add_argument("--regenerate", action="store_true", help="ignore the cached data")
     p.add_argument("--quarters", default="all",
@@ -514,7 +529,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # keep our lines in order with the workers'
     if args.worker == "generate":
-        generate_data(Path(args.folder), args.seed, args.interactions, args.surveys, args.scale)
+        generate_data(Path(args.folder), args.seed, args.interactions, args.surveys, args.scale, args.deals)
         return 0
     if args.worker:
         worker(args)

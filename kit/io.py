@@ -142,11 +142,12 @@ def load(
         except InstrumentError as exc:
             raise S.SchemaError([S.Problem("instrument", None, str(exc))], source=label) from None
     digests: dict[str, str] = {}
+    checks: dict[str, dict] = {}
     q = Quarantine()
-    typed, problems, rows_in = typed_tables(opened, cmap, inst, digests, time=time, quarantine=q)
+    typed, problems, rows_in = typed_tables(opened, cmap, inst, digests, checks, time=time, quarantine=q)
     if problems:
         raise S.SchemaError(problems, source=label)
-    kept, q = quarantine_rows(opened.con, typed, inst, time=time, q=q)
+    kept, q = quarantine_rows(opened.con, typed, inst, checks, time=time, q=q)
     quarantine = q.frame()
     too_many = []
     for t, n in rows_in.items():

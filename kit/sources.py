@@ -35,8 +35,10 @@ __all__ = ["Opened", "open_source", "read_column_map", "safe_url", "duckdb_engin
 
 FILE_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls")
 _DB_SUFFIXES = {".duckdb", ".db", ".ddb"}
-#: memory DuckDB may use for a folder source before it spills to its temporary folder
-DUCKDB_MEMORY_LIMIT = "1GB"
+#: memory DuckDB may use for a folder source before it spills to its temporary folder. The
+#: exact medians (resolution and first-response hours) hold every value of a quarter's issues
+#: at once and cannot spill: about 1.1 GB at 100M interactions.
+DUCKDB_MEMORY_LIMIT = "3GB"
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Opened:
     problems: list[S.Problem]
     instrument_path: Path | None = None
     column_map_path: Path | None = None
-    file_hashes: dict[str, str] = field(default_factory=dict)
+    file_hashes: Mapping[str, str] = field(default_factory=dict)
     keep_alive: list[Any] = field(default_factory=list)  # temporary folders the engine reads
 
 
@@ -147,6 +149,36 @@ def _file_hash(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()[:16]
+
+
+class _BackgroundHashes(Mapping):
+    """Table -> hash of its file, computed in a thread while the engine validates.
+
+    ``hashlib`` releases the interpreter lock on large blocks, so hashing the files (about
+    a second per 300 MB) overlaps the checks; a value is waited for when first read.
+    """
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kit-hash")
+        self._futures: dict[str, Any] = {}
+
+    def add(self, table: str, path: Path) -> None:
+        self._futures[table] = self._pool.submit(_file_hash, path)
+
+    def close(self) -> None:
+        """No more files: the thread ends once the queued ones are hashed."""
+        self._pool.shutdown(wait=False)
+
+    def __getitem__(self, table: str) -> str:
+        return self._futures[table].result()
+
+    def __iter__(self):
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
 
 
 def _csv_encoding(path: Path) -> str:
@@ -251,7 +283,7 @@ def _open_folder(folder: Path, cmap: dict) -> Opened:
     con = duckdb_engine()
     tmp = tempfile.TemporaryDirectory(prefix="kit-")
     con.raw_sql(f"SET temp_directory = {_sql_str(Path(tmp.name) / 'spill')}")
-    tables, labels, problems, hashes = {}, {}, [], {}
+    tables, labels, problems, hashes = {}, {}, [], _BackgroundHashes()
     for table in S.TABLES:
         wanted = cmap["files"].get(table)
         if wanted:
@@ -298,7 +330,8 @@ def _open_folder(folder: Path, cmap: dict) -> Opened:
                                       file=path.name))
             continue
         labels[table] = path.name
-        hashes[table] = _file_hash(path)
+        hashes.add(table, path)
+    hashes.close()
     inst = folder / "instrument.yaml"
     cm = folder / "column_map.yaml"
     return Opened(con, tables, labels, problems, inst if inst.is_file() else None,

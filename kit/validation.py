@@ -1,7 +1,7 @@
 """Checks as engine queries: types, ranges, required values, duplicates, references, time order.
 
-The checks are generated from the data contract (:mod:`kit.schema`): each pandera column's
-checks (``ge``, ``le``, ``isin``, ``str_matches``, not nullable), the cross-column
+The checks are generated from the data contract (:mod:`kit.rules`, from :mod:`kit.schema`): each
+pandera column's checks (``ge``, ``le``, ``isin``, ``str_matches``, not nullable), the cross-column
 :data:`kit.schema.ROW_RULES` and the instrument's item scale become Ibis predicates, so they
 run where the data lies (DuckDB, PostgreSQL, Spark). Only the rows that fail come back to
 pandas, into the quarantine: ``table, row, id, column, value, reason``.
@@ -16,7 +16,6 @@ Two stages:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,8 @@ import pandas as pd
 from kit import schema as S
 from kit import timestamps as T
 from kit.instrument import Instrument
-from kit.sources import materialize
+from kit.rules import REFERENCES, RowView, describe_check, listed_columns, table_rules
+from kit.sources import _backend_name, materialize
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kit.sources import Opened
 
 __all__ = ["contract_columns", "typed_tables", "quarantine_rows", "kept", "as_contract_frame", "Quarantine",
-           "EMPTY_DTYPE", "IBIS_TYPE"]
+           "EMPTY_DTYPE", "IBIS_TYPE", "REFERENCES", "describe_check"]
 
 MISSING_TOKENS = ("", "null", "none", "nan", "na", "n/a", "#n/a", "nat")
 TRUE_TOKENS = ("true", "t", "yes", "y", "1", "是", "真", "对")
@@ -126,6 +126,22 @@ def _strip(col: Any) -> Any:
     if str(getattr(backend, "name", "")) == "pyspark":
         return col.re_replace(r"^\s+|\s+$", "")
     return col.strip()
+
+
+def _padded(col: Any) -> Any:
+    """True where a text value has white space at either end (as :func:`_strip` would remove).
+
+    On DuckDB the trim (with its set of white-space characters) is costly on every row, so it
+    only runs where the first or last character is a control character or a space.
+    """
+    try:
+        backend = col._find_backend(use_default=False)
+    except Exception:  # pragma: no cover - an expression without a backend
+        backend = None
+    differs = col != _strip(col)
+    if str(getattr(backend, "name", "")) == "duckdb":
+        return ((col.ascii_str() <= 32) | (col.reverse().ascii_str() <= 32)) & differs
+    return differs
 
 
 def _kind_of(dtype: Any) -> str:
@@ -227,15 +243,23 @@ def digest_of(values: list[Any], columns: list[str]) -> str:
 
 
 def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
-                 fingerprints: dict[str, str] | None = None, time: T.TimeSettings | None = None,
-                 quarantine: Quarantine | None = None
+                 fingerprints: dict[str, str] | None = None, checks: dict[str, dict] | None = None,
+                 time: T.TimeSettings | None = None, quarantine: Quarantine | None = None
                  ) -> tuple[dict[str, ir.Table], list[S.Problem], dict[str, int]]:
     """Rename, keep the contract's columns and type them, in the engine; collect every schema problem.
+
+    One aggregate query per table counts the values of the wrong type, the padded text, and
+    (for :func:`quarantine_rows`) the rows failing each row check and the responses without a
+    rep: rows are fetched later only for the checks that found some.
 
     Parameters
     ----------
     fingerprints : dict, optional
         Filled with a content digest of each database table (computed in the same pass).
+    checks : dict, optional
+        Filled per table with those counts (``rules``, ``no_rep``), to give to
+        :func:`quarantine_rows`; a table is left out when its counts cannot stand for the
+        final values (padded text).
     time : kit.timestamps.TimeSettings, optional
         The time zone and date formats timestamps are read with (default: UTC, no format).
     quarantine : Quarantine, optional
@@ -249,6 +273,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
         columns (typed), the schema problems, and the rows read per table.
     """
     fingerprints = {} if fingerprints is None else fingerprints
+    checks = {} if checks is None else checks
     time = time or T.TimeSettings("UTC")
     import ibis
 
@@ -281,10 +306,11 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
 
         parses = {c: T.Parse(time.zone, None, time.format_for(table, c)) for c, k in cols.items() if k == "timestamp"}
 
-        def convert(fallbacks: dict, clean: set[str] = frozenset()) -> tuple[Any, dict, dict, dict]:
-            base = raw
-            for col, fb in fallbacks.items():
-                base = base.left_join(fb, _strip(source(base, col).cast("string")) == fb[f"_fb_key_{col}"])
+        def convert(fallbacks: dict, clean: set[str] = frozenset(), base: Any = None) -> tuple[Any, dict, dict, dict]:
+            if base is None:
+                base = raw
+                for col, fb in fallbacks.items():
+                    base = base.left_join(fb, _strip(source(base, col).cast("string")) == fb[f"_fb_key_{col}"])
             sources = {col: source(base, col) for col in cols if col in present}
             values, bad = {}, {}
             for col, kind in cols.items():
@@ -299,32 +325,56 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
 
         texts = [c for c in cols if cols[c] == "text" and c in present and c not in values_map
                  and _kind_of(raw[present[c]].type()) == "text"]
-
+        enums = listed_columns(table) & set(texts)
         stamps = [c for c in parses if c in present and _kind_of(raw[present[c]].type()) == "text"]
 
-        def bad_counts(base: Any, bad: dict) -> dict[str, int]:
+        def bad_counts(base: Any, bad: dict, fallbacks: dict) -> dict[str, int]:
             digest = {} if table in opened.file_hashes else digest_exprs(raw, sorted(present.values()))
+            # a column of listed values (channel, kind...) is not padded when its values are all
+            # in the list untrimmed: its check's count below tells, sparing a test of every value
             first = "_clean" not in state
-            padded = {f"w_{i}": _count_true(raw[present[c]] != _strip(raw[present[c]]))
-                      for i, c in enumerate(texts)} if first else {}
+            padded = {f"w_{i}": _count_true(_padded(raw[present[c]]))
+                      for i, c in enumerate(texts) if c not in enums} if first else {}
             # text timestamps with an offset: none, and the conversion per value is left out
             zoned = {f"z_{i}": _count_true(_strip(source(raw, c).cast("string")).re_search(T.ZONE_SUFFIX))
                      for i, c in enumerate(stamps)} if first else {}
-            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **zoned, **{
-                f"b_{i}": _count_true(flag) for i, flag in enumerate(bad.values())})).iloc[0]
+            # the row checks counted in the same pass, on the values as they will be if no text
+            # is padded (else they are run in full later)
+            _, _, values, _ = convert(fallbacks, set(texts), base)
+            rows = RowView(values)
+            rules = {f"r_{i}": _count_true(fail(rows).fill_null(False))
+                     for i, (_, _, fail) in enumerate(table_rules(table, instrument))}
+            no_rep = {"_no_rep": _count_true(values["rep_id"].isnull())} if table == "surveys" else {}
+            row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **zoned, **rules, **no_rep,
+                                             **{f"b_{i}": _count_true(flag)
+                                                for i, flag in enumerate(bad.values())})).iloc[0]
             if first:
-                state["_clean"] = {c for i, c in enumerate(texts) if not (row[f"w_{i}"] or 0)}
+                clean = {c for i, c in enumerate(texts) if c not in enums and not (row[f"w_{i}"] or 0)}
+                listed = {c: row[f"r_{k}"] for k, (c, reason, _) in enumerate(table_rules(table, instrument))
+                          if c in enums and reason.startswith(f"{c} {describe_check('isin()')}")}
+                clean |= {c for c, k in listed.items() if not (k or 0)}
+                unsure = [c for c in enums if c not in clean]
+                if unsure:
+                    again = con.execute(raw.aggregate(**{f"w_{i}": _count_true(_padded(raw[present[c]]))
+                                                         for i, c in enumerate(unsure)})).iloc[0]
+                    clean |= {c for i, c in enumerate(unsure) if not (again[f"w_{i}"] or 0)}
+                state["_clean"] = clean
                 for i, c in enumerate(stamps):
                     if not (row[f"z_{i}"] or 0) and parses[c].fmt is None:
                         parses[c] = T.Parse(time.zone, zoned=False)
             rows_in[table] = int(row["_n"])
             if digest:
                 fingerprints[table] = digest_of(row[[*digest, "_n"]].tolist(), sorted(present.values()))
+            if state.get("_clean") == set(texts):
+                checks[table] = {"rules": [int(row[k] or 0) for k in rules],
+                                 "no_rep": int(row["_no_rep"] or 0) if no_rep else None}
+            else:
+                checks.pop(table, None)
             return {col: int(row[f"b_{i}"]) for i, col in enumerate(bad) if pd.notna(row[f"b_{i}"])}
 
         state: dict[str, Any] = {}
         base, sources, values, bad = convert({})
-        counts = bad_counts(base, bad)
+        counts = bad_counts(base, bad, {})
         # timestamps the first pass did not read: day/month forms (their order from the column's
         # unambiguous values, or refused), then pandas' parser on the distinct other failures
         unread = [c for c, k in counts.items() if k and cols[c] == "timestamp" and parses[c].fmt is None
@@ -338,7 +388,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
                 fallbacks[col] = fb.rename(**{f"_fb_key_{col}": "_fb_key", f"_fb_ts_{col}": "_fb_ts"})
         if unread:
             base, sources, values, bad = convert(fallbacks)
-            counts = bad_counts(base, bad)
+            counts = bad_counts(base, bad, fallbacks)
         base, sources, values, bad = convert(fallbacks, state.get("_clean", set()))
         for col, k in counts.items():
             if not k:
@@ -375,22 +425,6 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
 
 
 # --- the quarantine ---------------------------------------------------------------------------
-
-
-def describe_check(check: str) -> str:
-    """A pandera check's name in words (``greater_than_or_equal_to(1)`` -> ``must be at least 1``)."""
-    m = re.match(r"(\w+)\((.*)\)$", str(check))
-    name, arg = (m.group(1), m.group(2)) if m else (str(check), "")
-    return {
-        "greater_than_or_equal_to": f"must be at least {arg}",
-        "greater_than": f"must be above {arg}",
-        "less_than_or_equal_to": f"must be at most {arg}",
-        "less_than": f"must be below {arg}",
-        "in_range": f"must be in {arg}",
-        "isin": f"must be one of {arg.strip('[]')}",
-        "str_matches": "is not in the expected form",
-        "not_nullable": "is empty; a value is required",
-    }.get(name, str(check))
 
 
 class Quarantine:
@@ -446,51 +480,39 @@ class Quarantine:
                                                  "column": "string", "value": "string", "reason": "string"})
 
 
-def _column_rules(table: str, instrument: Instrument) -> list[tuple[str, str, Any]]:
-    """``(column, reason, failing(t))`` for every column check of the contract."""
-    import pandera.pandas as pa
+def _distinct_ids(con: Any, t: ir.Table, idcol: str) -> bool:
+    """True when the table's non-empty ids are certainly all distinct.
 
-    schema = S.MODELS[table].to_schema()
-    specs = [(name, col.nullable, list(col.checks)) for name, col in schema.columns.items()]
-    if table == "surveys":
-        check = pa.Check.in_range(instrument.scale_min, instrument.scale_max)
-        specs += [(c, True, [check]) for c in instrument.columns]
-    rules = []
-    for name, nullable, checks in specs:
-        if not nullable:
-            rules.append((name, f"{name} {describe_check('not_nullable')}", lambda t, c=name: t[c].isnull()))
-        for check in checks:
-            st = check.statistics or {}
-            kind = check.name
-            if kind == "greater_than_or_equal_to":
-                fail = lambda t, c=name, v=st["min_value"]: t[c] < v  # noqa: E731
-            elif kind == "greater_than":
-                fail = lambda t, c=name, v=st["min_value"]: t[c] <= v  # noqa: E731
-            elif kind == "less_than_or_equal_to":
-                fail = lambda t, c=name, v=st["max_value"]: t[c] > v  # noqa: E731
-            elif kind == "less_than":
-                fail = lambda t, c=name, v=st["max_value"]: t[c] >= v  # noqa: E731
-            elif kind == "in_range":
-                fail = lambda t, c=name, lo=st["min_value"], hi=st["max_value"]: (t[c] < lo) | (t[c] > hi)  # noqa: E731
-            elif kind == "isin":
-                fail = lambda t, c=name, v=list(st["allowed_values"]): ~t[c].isin(v)  # noqa: E731
-            elif kind == "str_matches":
-                fail = lambda t, c=name, p=st["pattern"]: ~t[c].re_search(str(getattr(p, "pattern", p)))  # noqa: E731
-            else:  # pragma: no cover - a check the contract does not use
-                raise NotImplementedError(f"{table}.{name}: check {kind} has no engine form")
-            text = re.sub(r"^<Check \w+: (.*)>$", r"\1", str(check))
-            rules.append((name, f"{name} {describe_check(text)}", fail))
-    return rules
+    On DuckDB: the ids' 64-bit hashes, sorted in NumPy, differ pairwise (distinct hashes mean
+    distinct ids; equal ones, a duplicate or a rare collision, leave the answer to the exact
+    query). A hash table of ten million text ids costs the engine several times more.
+    """
+    import numpy as np
+
+    if _backend_name(con) != "duckdb":
+        return False
+    ids = t.filter(t[idcol].notnull())
+    chunks = ids.select(h=ids[idcol].hash()).to_pyarrow()["h"].chunks
+    h = np.empty(sum(len(c) for c in chunks), dtype=np.int64)  # 8 bytes an id
+    pos = 0
+    while chunks:  # copied into one array, the engine's chunks freed as they are copied
+        part = chunks.pop(0).to_numpy(zero_copy_only=False)
+        h[pos:pos + len(part)] = part
+        pos += len(part)
+    h.sort()
+    return not bool((h[1:] == h[:-1]).any())
 
 
-def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Quarantine) -> None:
+def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Quarantine,
+                counts: dict | None = None) -> None:
+    """The row checks and duplicate keys of one table; ``counts`` (from :func:`typed_tables`)
+    spares the queries of the checks that found nothing."""
     import ibis
 
     idcol = S.ID_COLUMNS[table] or "rep_id"
-    rules = [(col, reason, fail) for col, reason, fail in _column_rules(table, instrument)]
-    rules += [(col, name, fail) for name, (col, fail) in S.ROW_RULES.get(table, {}).items()]
+    rules = table_rules(table, instrument)
     flags = {f"_f{i}": fail(t).fill_null(False) for i, (_, _, fail) in enumerate(rules)}
-    if flags:
+    if flags and (counts is None or any(counts["rules"])):
         any_flag = ibis.or_(*flags.values())
         cols = sorted({col for col, _, _ in rules} | {idcol})
         hits = con.execute(t.filter(any_flag).select("_row", *cols, **flags).order_by("_row"))
@@ -500,6 +522,8 @@ def _row_checks(con: Any, table: str, t: ir.Table, instrument: Instrument, q: Qu
                 sel = hits[hits[f"_f{i}"].astype(bool)]
                 if len(sel):
                     q.add(table, sel["_row"], col, reason, sel[idcol], sel[col])
+    if S.ID_COLUMNS[table] and _distinct_ids(con, t, S.ID_COLUMNS[table]):
+        return
     keys = [S.ID_COLUMNS[table]] if S.ID_COLUMNS[table] else ["rep_id", "quarter"]
     present = t.filter(ibis.and_(*[t[k].notnull() for k in keys]))
     dup_keys = present.group_by(keys).aggregate(_n=present.count()).filter(lambda g: g._n > 1).select(*keys)
@@ -551,13 +575,33 @@ def _references(con: Any, table: str, t: ir.Table, checks: list[tuple[str, str, 
         q.add(table, sel["_row"], column, reasons, sel[idcol], sel[column])
 
 
+def _unknown_refs(t: ir.Table, column: str, parent: ir.Table, key: str) -> int:
+    """How many rows of ``t`` name a ``column`` value that ``parent`` does not have.
+
+    Counted as the non-empty values less those a semi join finds: the engine then builds its
+    hash table on the smaller side (a reference to ten million interactions from a million
+    responses probes the interactions instead of hashing them).
+    """
+    present = t.filter(t[column].notnull())
+    p = parent.select(_k=parent[key])
+    found = present.semi_join(p, present[column] == p._k).count()
+    return int(present.count().execute()) - int(found.execute())
+
+
 def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument,
-                    time: T.TimeSettings | None = None, q: Quarantine | None = None
-                    ) -> tuple[dict[str, ir.Table], Quarantine]:
+                    checks: dict[str, dict] | None = None, time: T.TimeSettings | None = None,
+                    q: Quarantine | None = None) -> tuple[dict[str, ir.Table], Quarantine]:
     """Run every row check in the engine; return the kept tables (Ibis) and the quarantine.
 
-    ``time`` gives the data window event timestamps must lie in (:mod:`kit.timestamps`); ``q``
-    a quarantine that already holds rows set aside while typing.
+    Parameters
+    ----------
+    checks : dict, optional
+        The counts :func:`typed_tables` made per table: the rows of a check are only asked
+        for when it found some (a reference is checked again when its parent lost rows).
+    time : kit.timestamps.TimeSettings, optional
+        The data window event timestamps must lie in (:mod:`kit.timestamps`).
+    q : Quarantine, optional
+        A quarantine that already holds rows set aside while typing.
 
     Returns
     -------
@@ -567,6 +611,7 @@ def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
     """
     import ibis
 
+    checks = checks or {}
     q = Quarantine() if q is None else q
     for table, t in typed.items():
         if time is not None:
@@ -574,23 +619,21 @@ def quarantine_rows(con: Any, typed: dict[str, ir.Table], instrument: Instrument
             for rows, col, reasons, ids, values in T.outside_window(con, table, t, stamps, S.ID_COLUMNS[table] or "",
                                                                     time):
                 q.add(table, rows, col, reasons, ids, values, settle=True)
-        _row_checks(con, table, t, instrument, q)
+        _row_checks(con, table, t, instrument, q, checks.get(table))
     keep = {name: kept(con, t, name, q.rows_of(name)) for name, t in typed.items()}
 
-    def refs(table: str, checks: list[tuple[str, str, str, str]]) -> None:
+    for table in ("customers", "interactions", "surveys", "deals", "quotas"):
+        if table not in typed:
+            continue
+        refs = REFERENCES[table]
+        if not any(_unknown_refs(typed[table], column, keep[parent], key) for column, _, parent, key in refs):
+            continue
         _references(con, table, typed[table], [(column, target, keep[parent], typed[parent], key)
-                                              for column, target, parent, key in checks], q)
+                                               for column, target, parent, key in refs], q)
         keep[table] = kept(con, typed[table], table, q.rows_of(table))
-
-    refs("customers", [("owner_rep_id", "rep", "reps", "rep_id")])
-    refs("interactions", [("customer_id", "customer", "customers", "customer_id"),
-                          ("rep_id", "rep", "reps", "rep_id")])
-    refs("surveys", [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id"),
-                     ("interaction_id", "interaction", "interactions", "interaction_id")])
-    refs("deals", [("customer_id", "customer", "customers", "customer_id"), ("rep_id", "rep", "reps", "rep_id")])
-    if "quotas" in typed:
-        refs("quotas", [("rep_id", "rep", "reps", "rep_id")])
     # a response that can be credited to no rep cannot be used
+    if checks.get("surveys", {}).get("no_rep") == 0:
+        return keep, q
     s = keep["surveys"]
     s = s.filter(s.rep_id.isnull())
     inter = keep["interactions"].select(_i_id="interaction_id", _i_rep="rep_id")

@@ -61,7 +61,7 @@ LAYERS: dict[str, int] = {
     "kit.pii": 0, "kit.config": 0, "kit.safeyaml": 0, "kit.credentials": 0, "kit.cells": 0,
     # data: loading, the survey instrument, the sample generator (and the engine tables)
     "kit.io": 1, "kit.survey": 1, "kit.sample": 1, "kit.sample_comments": 1, "kit.instrument": 1, "kit.dataset": 1,
-    "kit.sources": 1, "kit.validation": 1, "kit.spark": 1, "kit.timestamps": 1,
+    "kit.sources": 1, "kit.validation": 1, "kit.rules": 1, "kit.spark": 1, "kit.timestamps": 1,
     # KPIs and statistics (kit.stats imports nothing else from the kit: see above), and the
     # engine's sufficient statistics (per-rep and per-customer moments) the analyses start from
     "kit.kpis": 2, "kit.stats": 2, "kit.moments": 2,

@@ -461,7 +461,17 @@ class Tables:
     def customer_issues(self) -> ir.Table:
         """Interactions of the customer-raised kinds (complaint, inquiry, request)."""
         t = self.interactions
-        return t.filter(t.kind.isin(list(CUSTOMER_RAISED_KINDS)))
+        return t.filter(self.is_issue)
+
+    @property
+    def is_issue(self):
+        """On :attr:`interactions`: the row is a customer-raised issue (complaint, inquiry, request).
+
+        KPIs over issues that reduce :attr:`interactions` with ``where=t.is_issue`` are
+        computed in the same pass as the other interaction KPIs, where a KPI over
+        :attr:`customer_issues` costs a pass of its own.
+        """
+        return self.interactions.kind.isin(list(CUSTOMER_RAISED_KINDS))
 
     @functools.cached_property
     def surveys(self) -> ir.Table:
