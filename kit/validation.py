@@ -110,10 +110,13 @@ def _renames(columns: Iterable[str], table: str, cmap: dict, expected: Iterable[
     return out
 
 
-def _count_true(flag: Any) -> Any:
-    """How many rows a condition holds for (PostgreSQL cannot cast a boolean to bigint)."""
+def _count_true(flag: Any, rows: Any = None) -> Any:
+    """How many rows a condition holds for (PostgreSQL cannot cast a boolean to bigint). A
+    condition on a column the source lacks is one value for all ``rows`` (a count)."""
     import ibis
 
+    if not isinstance(flag, ir_column()):
+        return ibis.ifelse(flag, rows, 0)
     return ibis.ifelse(flag, 1, 0).sum()
 
 
@@ -342,7 +345,7 @@ def typed_tables(opened: Opened, cmap: dict, instrument: Instrument,
             # is padded (else they are run in full later)
             _, _, values, _ = convert(fallbacks, set(texts), base)
             rows = RowView(values)
-            rules = {f"r_{i}": _count_true(fail(rows).fill_null(False))
+            rules = {f"r_{i}": _count_true(fail(rows).fill_null(False), base.count())
                      for i, (_, _, fail) in enumerate(table_rules(table, instrument))}
             no_rep = {"_no_rep": _count_true(values["rep_id"].isnull())} if table == "surveys" else {}
             row = con.execute(base.aggregate(_n=base.count(), **digest, **padded, **zoned, **rules, **no_rep,
