@@ -127,25 +127,27 @@ def kpi_pieces(data: Dataset, quarters: list[Any], settings: Any, ids: list[str]
     from kit.analysis import _common as C
 
     b = bucketed(data, buckets)
-    table = C.kpi_table(b, quarters, settings, ids).reset_index()
-    split = table["rep_id"].astype(str).str.rsplit(SEP, n=1, expand=True)
-    table["rep"] = split[0]
-    table["bucket"] = split[1].astype(int)
     qs = [str(q) for q in quarters]
     reps = sorted(data.table("reps").select("rep_id").execute()["rep_id"].astype(str))
-    qi = table["quarter"].astype(str).map({q: i for i, q in enumerate(qs)}).to_numpy()
-    ri = table["rep"].map({r: i for i, r in enumerate(reps)}).to_numpy()
-    bi = table["bucket"].to_numpy()
-    value, n, total = {}, {}, {}
+    rep_pos = {r: i for i, r in enumerate(reps)}
+    shape = (len(qs), len(reps), buckets)
+    total = {k: K.get(k).unit in TOTAL_UNITS for k in ids}
+    value = {k: np.full(shape, np.nan) for k in ids}
+    n = {k: np.zeros(shape, dtype=np.float32) for k in ids}  # whole counts: exact in float32 below 2**24
+    # one query per quarter: a KPI of a quarter reads only that quarter's rows, and the engine
+    # then holds one quarter's groups (pseudo-reps x buckets) at a time, not all of them
+    for i, q in enumerate(quarters):
+        table = C.kpi_table(b, [q], settings, ids)
+        codes, labels = pd.factorize(table.index.get_level_values("rep_id"))
+        parts = pd.Series(labels.astype(str)).str.rpartition(SEP)
+        ri = parts[0].map(rep_pos).to_numpy(dtype=np.int64)[codes]
+        bi = parts[2].astype(np.int64).to_numpy()[codes]
+        for k in ids:
+            value[k][i, ri, bi] = table[k].to_numpy(dtype=float)
+            n[k][i, ri, bi] = table[f"n_{k}"].to_numpy(dtype=float)
     for k in ids:
-        v = np.full((len(qs), len(reps), buckets), np.nan)
-        c = np.zeros((len(qs), len(reps), buckets))
-        v[qi, ri, bi] = table[k].to_numpy(dtype=float)
-        c[qi, ri, bi] = table[f"n_{k}"].to_numpy(dtype=float)
-        total[k] = K.get(k).unit in TOTAL_UNITS
         if total[k]:
-            v = np.nan_to_num(v, nan=0.0)
-        value[k], n[k] = v, c
+            np.nan_to_num(value[k], copy=False, nan=0.0)
     return Pieces(quarters=qs, reps=reps, buckets=buckets, value=value, n=n, total=total)
 
 
