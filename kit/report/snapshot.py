@@ -11,6 +11,7 @@ a notebook asks for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -85,6 +86,11 @@ def read_snapshot(folder: str | Path) -> Dataset:
     con = duckdb_engine()
     spill = tempfile.TemporaryDirectory(prefix="kit-")
     con.raw_sql(f"SET temp_directory = {_sql_str(Path(spill.name) / 'spill')}")
+    # hand memory back once a query is done, so that the notebook's own arrays do not stack on
+    # what the engine's allocator would otherwise keep (hundreds of MB after a large query)
+    for setting in ("SET allocator_background_threads = true", "SET allocator_flush_threshold = '16MB'"):
+        with contextlib.suppress(Exception):  # settings of recent DuckDB versions
+            con.raw_sql(setting)
     tables = {}
     for t in meta["tables"]:
         view = f"kit_snapshot_{t}"
