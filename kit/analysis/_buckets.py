@@ -40,34 +40,54 @@ def customer_bucket(ids: pd.Series, buckets: int) -> np.ndarray:
 
 
 def bucketed(data: Dataset, buckets: int) -> Dataset:
-    """The data set with every rep split into ``buckets`` pseudo-reps by customer bucket."""
+    """The data set with every rep split into ``buckets`` pseudo-reps by customer bucket.
+
+    Built in the data set's engine: only the customer ids come to pandas (to hash them into
+    buckets); the relabelled tables are queries over the original ones, joined to that map.
+    """
+    import ibis
+
+    from kit.dataset import EngineTables
     from kit.io import Dataset
+    from kit.validation import contract_columns
 
-    t = data.tables
-    cust = t["customers"]
-    cb = pd.Series(customer_bucket(cust["customer_id"], buckets), index=cust["customer_id"].astype(str))
+    def source(name: str):
+        """A table of ``data`` in its engine, with ``_row``."""
+        if data.engine is not None:
+            return data.engine.tables[name]
+        return data.table(name).mutate(_row=ibis.row_number() + 1)
 
-    def tag(rep: pd.Series, customer: pd.Series) -> pd.Series:
-        b = customer.astype(str).map(cb)
-        out = rep.astype("string") + SEP + b.astype("Int64").astype("string")
-        return out.where(rep.notna() & b.notna()).astype(object).where(lambda s: s.notna(), None)
+    cust = source("customers")
+    ids = cust.select("customer_id").execute()["customer_id"].dropna()
+    cb = ibis.memtable(pd.DataFrame({"_b_customer": ids.astype(str).to_numpy(dtype=object),
+                                     "_b_bucket": customer_bucket(ids, buckets)}).drop_duplicates("_b_customer"))
 
-    tables = dict(t)
-    tables["customers"] = cust.assign(owner_rep_id=tag(cust["owner_rep_id"], cust["customer_id"]))
+    def tag(t, rep_col: str, cust_col: str):
+        j = t.left_join(cb, t[cust_col].cast("string") == cb._b_customer)
+        rep = j[rep_col]
+        label = ibis.ifelse(rep.notnull() & j._b_bucket.notnull(),
+                            rep.cast("string") + SEP + j._b_bucket.cast("string"), ibis.null("string"))
+        return j.select(*[label.name(c) if c == rep_col else j[c] for c in t.columns])
+
+    def per_bucket(t):
+        b = ibis.memtable(pd.DataFrame({"_b_bucket": np.arange(buckets, dtype="int64")}))
+        j = t.cross_join(b)
+        label = j.rep_id.cast("string") + SEP + j._b_bucket.cast("string")
+        return j.select(*[label.name(c) if c == "rep_id" else j[c] for c in t.columns])
+
+    tables = {"customers": tag(cust, "owner_rep_id", "customer_id"), "reps": per_bucket(source("reps"))}
     for name in ("interactions", "surveys", "deals"):
-        df = t[name]
-        tables[name] = df.assign(rep_id=tag(df["rep_id"], df["customer_id"]))
-    reps = t["reps"]
-    tables["reps"] = pd.concat([reps.assign(rep_id=reps["rep_id"].astype(str) + SEP + str(b)) for b in range(buckets)],
-                               ignore_index=True)
-    if "quotas" in t and t["quotas"] is not None and len(t["quotas"]):
-        qt = t["quotas"]
-        tables["quotas"] = pd.concat([qt.assign(rep_id=qt["rep_id"].astype(str) + SEP + str(b))
-                                      for b in range(buckets)], ignore_index=True)
-    return Dataset(tables=tables, instrument=data.instrument, quarantine=data.quarantine.iloc[0:0],
-                   source=f"{data.source} (customer buckets)", rows_in={k: len(v) for k, v in tables.items()
-                                                                         if v is not None},
-                   fingerprints={}, fiscal_start_month=data.fiscal_start_month)
+        tables[name] = tag(source(name), "rep_id", "customer_id")
+    present = data.engine.tables if data.engine is not None else data.tables
+    if "quotas" in present:
+        tables["quotas"] = per_bucket(source("quotas"))
+    kinds = {t: contract_columns(t, data.instrument) for t in tables}
+    out = Dataset(instrument=data.instrument, quarantine=data.quarantine.iloc[0:0],
+                  source=f"{data.source} (customer buckets)", rows_in={}, fingerprints={},
+                  fiscal_start_month=data.fiscal_start_month,
+                  engine=EngineTables(data.con, {t: tables[t] for t in present if t in tables}, kinds))
+    out._stats["date_range"] = data._date_range()   # relabelling moves no row in time
+    return out
 
 
 @dataclass(frozen=True)
@@ -107,25 +127,27 @@ def kpi_pieces(data: Dataset, quarters: list[Any], settings: Any, ids: list[str]
     from kit.analysis import _common as C
 
     b = bucketed(data, buckets)
-    table = C.kpi_table(b, quarters, settings, ids).reset_index()
-    split = table["rep_id"].astype(str).str.rsplit(SEP, n=1, expand=True)
-    table["rep"] = split[0]
-    table["bucket"] = split[1].astype(int)
     qs = [str(q) for q in quarters]
-    reps = sorted(data.tables["reps"]["rep_id"].astype(str))
-    qi = table["quarter"].astype(str).map({q: i for i, q in enumerate(qs)}).to_numpy()
-    ri = table["rep"].map({r: i for i, r in enumerate(reps)}).to_numpy()
-    bi = table["bucket"].to_numpy()
-    value, n, total = {}, {}, {}
+    reps = sorted(data.table("reps").select("rep_id").execute()["rep_id"].astype(str))
+    rep_pos = {r: i for i, r in enumerate(reps)}
+    shape = (len(qs), len(reps), buckets)
+    total = {k: K.get(k).unit in TOTAL_UNITS for k in ids}
+    value = {k: np.full(shape, np.nan) for k in ids}
+    n = {k: np.zeros(shape, dtype=np.float32) for k in ids}  # whole counts: exact in float32 below 2**24
+    # one query per quarter: a KPI of a quarter reads only that quarter's rows, and the engine
+    # then holds one quarter's groups (pseudo-reps x buckets) at a time, not all of them
+    for i, q in enumerate(quarters):
+        table = C.kpi_table(b, [q], settings, ids)
+        codes, labels = pd.factorize(table.index.get_level_values("rep_id"))
+        parts = pd.Series(labels.astype(str)).str.rpartition(SEP)
+        ri = parts[0].map(rep_pos).to_numpy(dtype=np.int64)[codes]
+        bi = parts[2].astype(np.int64).to_numpy()[codes]
+        for k in ids:
+            value[k][i, ri, bi] = table[k].to_numpy(dtype=float)
+            n[k][i, ri, bi] = table[f"n_{k}"].to_numpy(dtype=float)
     for k in ids:
-        v = np.full((len(qs), len(reps), buckets), np.nan)
-        c = np.zeros((len(qs), len(reps), buckets))
-        v[qi, ri, bi] = table[k].to_numpy(dtype=float)
-        c[qi, ri, bi] = table[f"n_{k}"].to_numpy(dtype=float)
-        total[k] = K.get(k).unit in TOTAL_UNITS
         if total[k]:
-            v = np.nan_to_num(v, nan=0.0)
-        value[k], n[k] = v, c
+            np.nan_to_num(value[k], copy=False, nan=0.0)
     return Pieces(quarters=qs, reps=reps, buckets=buckets, value=value, n=n, total=total)
 
 

@@ -56,8 +56,10 @@ def _sat(inp: Inputs, w: np.ndarray, quarters: list[str]) -> tuple[np.ndarray, n
     c = sum(inp.sat_cnts[q] for q in quarters)
     num = np.einsum("crb,sb->csr", s, w)
     cnt = np.einsum("crb,sb->csr", c, w)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(cnt > 0, num / cnt, np.nan), cnt
+    some = cnt > 0
+    np.divide(num, cnt, out=num, where=some)   # in place: (C, splits, reps) is large for many reps
+    num[~some] = np.nan
+    return num, cnt
 
 
 def _ranks_z(x: np.ndarray) -> np.ndarray:
@@ -104,30 +106,36 @@ def window_evidence(inp: Inputs, win: list[str], ids: list[str]) -> pd.DataFrame
     q = win[-1]
     halves = random_halves(p.buckets, SPLITS, seed=inp.seed)
     other = 1.0 - halves
-    sat_a, cnt_a = _sat(inp, halves, win)
-    sat_b, cnt_b = _sat(inp, other, win)
     half_sat_min = max(2, inp.sat_min // 2)
-    sat_a = np.where(cnt_a >= half_sat_min, sat_a, np.nan)
-    sat_b = np.where(cnt_b >= half_sat_min, sat_b, np.nan)
+    sat_a, cnt_a = _sat(inp, halves, win)
+    sat_a[cnt_a < half_sat_min] = np.nan
+    sat_b, cnt_b = _sat(inp, other, win)
+    sat_b[cnt_b < half_sat_min] = np.nan
+    del cnt_a, cnt_b
     col = {c: i for i, c in enumerate(inp.sat_columns)}
 
-    # KPI halves over the window (for validity) and in the quarter (for reliability)
-    xa, xb, qa, qb = {}, {}, {}, {}
-    for k in ids:
-        m = inp.metas[k]
-        sign = 1.0 if m.direction == "+" else -1.0
+    def kpi_halves(k: str, quarters: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The KPI on every half and on its complement (splits x reps), signed so higher is better."""
+        sign = 1.0 if inp.metas[k].direction == "+" else -1.0
         half_min = max(1, math.ceil(inp.need[k] / 2))
-        for target, w in ((xa, halves), (xb, other)):
-            v, n = p.combine(k, w, win)
-            target[k] = np.where(n >= half_min, v * sign, np.nan)
-        for target, w in ((qa, halves), (qb, other)):
-            v, n = p.combine(k, w, [q])
-            target[k] = np.where(n >= half_min, v * sign, np.nan)
+        out = []
+        for w in (halves, other):
+            v, n = p.combine(k, w, quarters)
+            out.append(np.where(n >= half_min, v * sign, np.nan))
+        return out[0], out[1]
+
+    # KPI halves over the window (for validity): every KPI's first PARTIAL_SPLITS halves are kept
+    # (the controls and partial correlations use no more); all SPLITS of one KPI at a time, in
+    # its row below (splits x reps x KPIs is large for a large sales force)
+    sp = slice(0, PARTIAL_SPLITS)
+    xa, xb = {}, {}
+    for k in ids:
+        a, b = kpi_halves(k, win)
+        xa[k], xb[k] = a[sp].copy(), b[sp].copy()
 
     # composites of each service dimension (controls): the mean rank-z of its covered KPIs,
     # computed on all customers (both halves) so that the control is as reliable as it can be
     # and measurement error in it leaves as little residual confounding as possible
-    sp = slice(0, PARTIAL_SPLITS)
     service = [k for k in ids if inp.metas[k].dimension in inp.dims and k in inp.covered]
     comp: dict[str, dict[str, np.ndarray]] = {"a": {}, "b": {}}
     members: dict[str, list[str]] = {}
@@ -145,7 +153,8 @@ def window_evidence(inp: Inputs, win: list[str], ids: list[str]) -> pd.DataFrame
         m = inp.metas[k]
         c = criterion_of(m, inp.dims)
         row: dict[str, Any] = {"id": k, "criterion": c}
-        rel = stats.split_reliability(qa[k], qb[k], method="spearman", min_units=5)
+        qa, qb = kpi_halves(k, [q])   # in the quarter (for reliability)
+        rel = stats.split_reliability(qa, qb, method="spearman", min_units=5)
         row["reliability"] = rel.reliability
         row["reliability_splits"] = rel.splits
         if np.isfinite(rel.reliability) and rel.n >= 4:
@@ -159,14 +168,15 @@ def window_evidence(inp: Inputs, win: list[str], ids: list[str]) -> pd.DataFrame
             rows.append(row)
             continue
         ya, yb = sat_a[col[c]], sat_b[col[c]]
-        r1 = stats.rowwise_correlation(xa[k], yb)
-        r2 = stats.rowwise_correlation(xb[k], ya)
-        n_conv = float(np.mean((np.isfinite(xa[k]) & np.isfinite(yb)).sum(axis=1)))
+        xka, xkb = kpi_halves(k, win)
+        r1 = stats.rowwise_correlation(xka, yb)
+        r2 = stats.rowwise_correlation(xkb, ya)
+        n_conv = float(np.mean((np.isfinite(xka) & np.isfinite(yb)).sum(axis=1)))
         r_conv = _fisher_mean(list(np.r_[r1, r2]))
         lo, hi, pv = _interval(r_conv, n_conv)
         row.update({"r_convergent": r_conv, "r_convergent_ci_low": lo, "r_convergent_ci_high": hi,
                     "p_convergent": pv, "n_convergent": int(round(n_conv))})
-        rel_x = _fisher_mean(list(stats.rowwise_correlation(xa[k], xb[k])))
+        rel_x = _fisher_mean(list(stats.rowwise_correlation(xka, xkb)))
         rel_y = _fisher_mean(list(stats.rowwise_correlation(ya, yb)))
         if np.isfinite(r_conv) and rel_x > 0 and rel_y > 0:
             row["r_convergent_corrected"] = stats.disattenuate(r_conv, min(rel_x, 1.0), min(rel_y, 1.0))

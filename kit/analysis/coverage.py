@@ -58,29 +58,35 @@ def coverage(data: Dataset, quarter: str | None = None, *, min_n: int = 10) -> C
         ``issues`` (customer-raised interactions opened), ``interactions``, ``deals_closed``,
         ``customers`` (accounts owned), ``enough_responses`` (responses >= ``min_n``).
     """
+    from kit import moments
     from kit.schema import CUSTOMER_RAISED_KINDS
 
     q = common.one_quarter(data, quarter)
-    t = data.tables
-    reps = t["reps"].set_index("rep_id")
-    sc = common.scores(data, [q])
-    inter = t["interactions"]
-    inter = inter[(inter["opened_at"] >= q.start) & (inter["opened_at"] < q.end)]
-    deals = t["deals"]
-    closed = deals[deals["stage"].isin(["won",
-                                        "lost"]) & (deals["closed_at"] >= q.start) & (deals["closed_at"] < q.end)]
-    cust = t["customers"]
-    cust = cust[cust["since"].isna() | (cust["since"] < q.end)]
+    reps = data.tables["reps"].set_index("rep_id")
+
+    def per(t, key: str) -> pd.Series:
+        """Rows of an engine table per ``key``, as whole numbers on the reps' index."""
+        t = t.filter(t[key].notnull())
+        got = t.group_by(key).aggregate(n=t.count()).execute()
+        n = pd.Series(got["n"].to_numpy(dtype="int64"), index=got[key].astype(str))
+        return n.reindex(out.index.astype(str)).fillna(0).astype(int).set_axis(out.index)
+
+    inter = data.table("interactions")
+    inter = inter.filter((inter.opened_at >= q.start) & (inter.opened_at < q.end))
+    deals = data.table("deals")
+    closed = deals.filter(deals.stage.isin(["won", "lost"]) & (deals.closed_at >= q.start) & (deals.closed_at < q.end))
+    cust = data.table("customers")
+    cust = cust.filter(cust.since.isnull() | (cust.since < q.end))
     out = pd.DataFrame(index=reps.index)
     out["rep_name"] = reps["rep_name"]
     out["team"] = reps["team"]
     out["active"] = reps["active"]
-    out["responses"] = sc.groupby("rep_id").size().reindex(out.index).fillna(0).astype(int)
-    out["issues"] = inter[inter["kind"].isin(CUSTOMER_RAISED_KINDS)].groupby("rep_id").size().reindex(
-        out.index).fillna(0).astype(int)
-    out["interactions"] = inter.groupby("rep_id").size().reindex(out.index).fillna(0).astype(int)
-    out["deals_closed"] = closed.groupby("rep_id").size().reindex(out.index).fillna(0).astype(int)
-    out["customers"] = cust.groupby("owner_rep_id").size().reindex(out.index).fillna(0).astype(int)
+    responded = moments.response_counts(data, str(q))
+    out["responses"] = responded.reindex(out.index.astype(str)).fillna(0).astype(int).set_axis(out.index)
+    out["issues"] = per(inter.filter(inter.kind.isin(list(CUSTOMER_RAISED_KINDS))), "rep_id")
+    out["interactions"] = per(inter, "rep_id")
+    out["deals_closed"] = per(closed, "rep_id")
+    out["customers"] = per(cust, "owner_rep_id")
     out["enough_responses"] = out["responses"] >= min_n
     return CoverageResult(table=out, quarter=str(q), min_n=min_n)
 

@@ -347,13 +347,19 @@ def dimension_trends(data: Dataset, quarters: str = "all") -> pd.DataFrame:
     DataFrame
         Indexed by quarter: ``n`` responses, ``csat``, then one column per dimension.
     """
+    from kit.periods import label_of_index
+    from kit.survey import dimension_score_exprs
+
     qs = data.quarters_for(quarters)
-    sc = common.scores(data, qs)
-    dims = data.instrument.dimensions
-    num = sc[["quarter", "csat", *dims]].copy()
-    for c in ["csat", *dims]:
-        num[c] = pd.to_numeric(num[c], errors="coerce").astype(float)
-    g = num.groupby("quarter")
-    out = g[["csat", *dims]].mean()
-    out.insert(0, "n", g.size())
+    dims = list(data.instrument.dimensions)
+    t = data.table("surveys_attributed")
+    t = t.filter((t.submitted_at >= qs[0].start) & (t.submitted_at < qs[-1].end))
+    t = t.filter(t.quarter_index.isin([q.index for q in qs]))
+    scored = t.mutate(csat=t.csat.cast("float64"), **dimension_score_exprs(t, data.instrument))
+    means = {c: scored[c].mean() for c in ["csat", *dims]}
+    got = scored.group_by("quarter_index").aggregate(n=scored.count(), **means).order_by("quarter_index").execute()
+    index = pd.Index([label_of_index(int(i), data.fiscal_start_month) for i in got["quarter_index"]],
+                     dtype="string", name="quarter")
+    out = pd.DataFrame({c: got[c].to_numpy(dtype=float) for c in ["csat", *dims]}, index=index)
+    out.insert(0, "n", got["n"].to_numpy(dtype="int64"))
     return out

@@ -451,8 +451,8 @@ def case_mix_adjusted(
     if outcome not in sc.columns:
         raise ValueError(f"outcome must be 'csat' or a dimension ({', '.join(data.instrument.dimensions)}); "
                          f"got {outcome!r}.")
-    cust = data.tables["customers"].set_index("customer_id")
-    inter = data.tables["interactions"].set_index("interaction_id")
+    cust = _lookup(data, "customers", "customer_id", ["segment", "region"], sc["customer_id"])
+    inter = _lookup(data, "interactions", "interaction_id", ["channel"], sc["interaction_id"])
     df = pd.DataFrame({
         "rep_id": sc["rep_id"].astype(str),
         "y": pd.to_numeric(sc[outcome], errors="coerce").astype(float),
@@ -481,6 +481,23 @@ def case_mix_adjusted(
                         "upper": adj + z * cond_sd, "weight": b})
     out.index.name = "rep_id"
     return CaseMixResult(table=out, formula=formula + " + (1 | rep)", tau2=tau2, sigma2=sigma2, optimizer=optimizer)
+
+
+def _lookup(data: Dataset, table: str, key: str, columns: list[str], wanted: pd.Series) -> pd.DataFrame:
+    """``columns`` of the rows of ``table`` whose ``key`` is among ``wanted``, indexed by ``key``.
+
+    The rows are picked in the engine (a semi-join on the wanted keys), so a large table is
+    never read whole.
+    """
+    import ibis
+
+    keys = pd.Series(wanted.dropna().astype(str).unique(), dtype=object)
+    t = data.table(table)
+    if not len(keys):
+        return pd.DataFrame(columns=columns, index=pd.Index([], name=key))
+    k = ibis.memtable(pd.DataFrame({"_key": keys}))
+    got = t.semi_join(k, t[key] == k._key).select(key, *columns).execute()
+    return got.set_index(key)
 
 
 def _converged_fit(model: Any, formula: str) -> tuple[Any, str]:

@@ -243,13 +243,14 @@ def kpi_validity(
     dims = list(data.instrument.dimensions)
     from kit.survey import dimension_scores
 
-    scored = dimension_scores(data, qs, items=True)
     sat_min = min_n if min_n is not None else max([m.min_n for m in all_metas.values() if m.survey], default=10)
     pieces = B.kpi_pieces(data, quarters, settings, all_ids, E.BUCKETS)
     cols = ["csat", *dims]
+    scored = dimension_scores(data, qs)   # csat and the dimension scores are all the pieces need
     sums, cnts = {}, {}
     for x in qs:
         sums[x], cnts[x] = B.survey_pieces(scored[scored["quarter"] == x], cols, pieces.reps, E.BUCKETS)
+    del scored   # the responses are no longer needed: their pieces are
     last = values.xs(str(q), level="quarter")
     covered = {k for k in all_ids if (last[f"n_{k}"] >= need[k]).sum() >= max(th.min_reps, th.min_coverage * len(last))}
     inp = E.Inputs(pieces=pieces, sat_sums=sums, sat_cnts=cnts, sat_columns=cols, metas=all_metas, need=need,
