@@ -61,7 +61,7 @@ LAYERS: dict[str, int] = {
     "kit.pii": 0, "kit.config": 0, "kit.safeyaml": 0, "kit.credentials": 0, "kit.cells": 0,
     # data: loading, the survey instrument, the sample generator (and the engine tables)
     "kit.io": 1, "kit.survey": 1, "kit.sample": 1, "kit.sample_comments": 1, "kit.instrument": 1, "kit.dataset": 1,
-    "kit.sources": 1, "kit.validation": 1, "kit.rules": 1, "kit.spark": 1, "kit.timestamps": 1,
+    "kit.sources": 1, "kit.validation": 1, "kit.quarantine": 1, "kit.rules": 1, "kit.spark": 1, "kit.timestamps": 1,
     # KPIs and statistics (kit.stats imports nothing else from the kit: see above), and the
     # engine's sufficient statistics (per-rep and per-customer moments) the analyses start from
     "kit.kpis": 2, "kit.stats": 2, "kit.moments": 2,
@@ -127,6 +127,6 @@ def test_every_module_has_a_layer_and_none_is_much_over_600_lines():
         lines = len(py.read_text(encoding="utf-8").splitlines())
         # the sample generator is data, written as code; kit/io.py is being split into the
         # data layer's modules (instrument, dataset, sources, validation)
-        if lines > 650 and rel.as_posix() not in {"kit/sample", "kit/io"}:
+        if lines > 650 and rel.as_posix() not in {"kit/sample"}:
             long.append(f"{rel.as_posix()}.py: {lines} lines")
     assert long == []
