@@ -453,12 +453,17 @@ _TEXT_SUFFIXES = {".html", ".htm", ".csv", ".ipynb", ".json", ".yaml", ".yml", "
 
 
 def _xlsx_text(path: Path) -> str:
-    """Every cell of every sheet, one row per line (values as stored, formulas as their text)."""
+    """Every text cell of every sheet, one row per line (formulas as their text).
+
+    Number, date and boolean cells are left out: they are the kit's own figures (every id,
+    name and comment is written as text), and a revenue of 16,912,348,030 read as the digits
+    16912348030 looks like a mobile number to the detector.
+    """
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
-        return "\n".join("\t".join("" if v is None else str(v) for v in row)
+        return "\n".join("\t".join(v if isinstance(v, str) else "" for v in row)
                          for ws in wb.worksheets for row in ws.iter_rows(values_only=True))
     finally:
         wb.close()

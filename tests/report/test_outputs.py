@@ -68,6 +68,8 @@ def test_the_output_scan_reads_workbooks_and_pdfs(tmp_path):
 
     wb = Workbook()
     wb.active["C7"] = "客户电话 13812345678"
+    # a figure is not a phone number: a large revenue and a ratio stay numbers, not findings
+    wb.active["D7"], wb.active["E7"] = 16912348030, 13912345678.0
     wb.save(tmp_path / "book.xlsx")
     findings = R.scan_outputs(tmp_path)
     assert [(f.file, f.kind) for f in findings] == [("book.xlsx", "mobile")]
